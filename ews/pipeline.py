@@ -1,0 +1,68 @@
+"""The main job: crawl → classify → count → detect → alert → report, each stage a function.
+
+`ews run`, the Airflow DAGs and the tests all call these same functions. Stage
+modules are imported inside the functions so the core stays light to import.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ews.schema import ClassifyInput, SourceHealth, TaggedDocument
+from ews.store import Store
+
+
+@dataclass
+class RunSummary:
+    health: list[SourceHealth] = field(default_factory=list)
+    documents: dict[str, int] = field(default_factory=dict)
+    tagged: int = 0
+    series: int = 0
+    alerts: dict[str, int] = field(default_factory=dict)
+    report: Path | None = None
+    store: dict[str, int] = field(default_factory=dict)
+    alert_list: list = field(default_factory=list)
+
+
+def crawl(store: Store, sources, window_start: dt.date, window_end: dt.date) -> list[SourceHealth]:
+    from crawlers.crawl import crawl_sources
+
+    health = crawl_sources(sources, window_start, window_end, store.home)
+    for h in health:
+        store.record_health(h)
+    return health
+
+
+def classify(store: Store, model_dir: Path | None = None) -> int:
+    from models.classify import load_classifier
+
+    clf = load_classifier(model_dir)
+    docs = list(store.iter_documents())
+    inputs = [ClassifyInput.from_document(d) for d in docs]
+    taggings = clf.predict(inputs)
+    return store.upsert_tagged(
+        TaggedDocument(doc_id=t.id, tagging=t, model_version=clf.version, taxonomy_version=clf.taxonomy_version)
+        for t in taggings)
+
+
+def count(store: Store, granularity: str = "month", as_of: dt.date | None = None) -> int:
+    from models.aggregate import build_counts
+
+    counts = build_counts(store.iter_documents(), store.iter_tagged(), granularity=granularity, as_of=as_of)
+    return store.replace_counts(counts)
+
+
+def detect_and_alert(store: Store, as_of: dt.date | None = None) -> dict[str, int]:
+    from alerts.build import alerts_from_detections
+    from models.detect import detect_counts
+
+    detections = detect_counts(store.read_counts(), as_of=as_of)
+    alerts = alerts_from_detections(detections, store=store)
+    return store.upsert_alerts(alerts)
+
+
+def report(store: Store, out_dir: Path) -> Path:
+    from alerts.report import write_report
+
+    return write_report(store, out_dir)

@@ -1,0 +1,47 @@
+"""The monitoring pipeline: classify → count → detect and alert → report, when new documents land.
+
+Thin orchestration: every task calls a function in `ews.tasks`, which the `ews`
+command and the tests call too. Nothing heavy is imported at parse time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import Asset, dag, task
+
+DOCUMENTS = Asset("ews://documents")
+DEFAULT_ARGS = {"retries": 2, "retry_delay": dt.timedelta(minutes=5), "retry_exponential_backoff": True,
+                "execution_timeout": dt.timedelta(hours=2)}
+
+
+@dag(dag_id="ews_monitoring", schedule=[DOCUMENTS], start_date=dt.datetime(2024, 1, 1), catchup=False,
+     default_args=DEFAULT_ARGS, tags=["ews", "stage-1"], max_active_runs=1)
+def ews_monitoring():
+    @task
+    def classify() -> int:
+        from ews.tasks import classify_documents
+
+        return classify_documents()
+
+    @task
+    def count(tagged: int) -> int:
+        from ews.tasks import count_series
+
+        return count_series()
+
+    @task
+    def detect(rows: int) -> dict:
+        from ews.tasks import detect_alerts
+
+        return detect_alerts()
+
+    @task
+    def report(alerts: dict) -> str:
+        from ews.tasks import write_report
+
+        return write_report()
+
+    report(detect(count(classify())))
+
+
+ews_monitoring()

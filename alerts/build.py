@@ -1,0 +1,264 @@
+"""From detector verdicts to alerts: identity, severity, explanation, evidence, re-alerting.
+
+`alerts_from_detections` is pure logic on its inputs. Without a store it maps
+each alarmed (series, period) to one alert, which is what `ews detect` prints.
+With a store it also (a) adds the documents and applicants behind the count to
+the evidence and (b) applies the re-alerting window: a detection for the same
+detector, series and direction within `window` periods of an open alert
+updates that alert instead of raising another one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from ews.ids import alert_id
+from ews.periods import PeriodError, granularity, period_of, to_period
+from ews.schema import Alert, Detection
+
+# Statuses under which an alert is still being worked on; a detection inside the
+# window is folded into such an alert. Confirmed and dismissed alerts are closed
+# verdicts, so a new event after them deserves a fresh alert.
+OPEN_STATUSES = ("new", "triaged", "escalated")
+DEFAULT_WINDOW = 3  # periods
+SERIES_SEP = "|"
+
+# A count of a handful of documents is noisy: severity is damped by
+# 1 - exp(-volume / LOW_COUNT_SCALE), where volume is max(observed, expected).
+LOW_COUNT_SCALE = 5.0
+# Each further period folded into an open alert raises its severity by this much.
+REPEAT_BONUS = 0.05
+
+
+def split_series(series: str) -> tuple[str, str | None]:
+    """'semi.memory|SAMSUNG' -> ('semi.memory', 'SAMSUNG'); 'semi.memory' -> ('semi.memory', None)."""
+    head, _, rest = series.partition(SERIES_SEP)
+    return head, (rest or None)
+
+
+def severity_of(d: Detection) -> float:
+    """Severity in [0, 1]: the detector's confidence and the size of the deviation, damped for low counts."""
+    obs, exp_ = max(float(d.observed), 0.0), max(float(d.expected), 0.0)
+    magnitude = abs(math.log((obs + 1.0) / (exp_ + 1.0)))  # log ratio, +1 keeps zero counts finite
+    magnitude_term = 1.0 - math.exp(-magnitude)
+    damping = 1.0 - math.exp(-max(obs, exp_) / LOW_COUNT_SCALE)
+    sev = damping * (0.6 * float(d.score) + 0.4 * magnitude_term)
+    return round(min(1.0, max(0.0, sev)), 4)
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:g}" if float(x).is_integer() else f"{x:.1f}"
+
+
+def explanation_of(d: Detection) -> str:
+    obs, exp_ = float(d.observed), float(d.expected)
+    word = "Surge" if d.direction == "surge" else "Drop"
+    diff = obs - exp_
+    ratio = f"{obs / exp_:.1f}× expected" if exp_ > 0 else "nothing expected"
+    parts = [f"{word} in {d.series} for {d.period}: {_fmt(obs)} observed vs {_fmt(exp_)} expected "
+             f"({'+' if diff >= 0 else ''}{_fmt(diff)}, {ratio})."]
+    if d.direction == "surge" and d.upper is not None:
+        parts.append(f"Above the upper bound {_fmt(d.upper)}")
+    elif d.direction == "drop" and d.lower is not None:
+        parts.append(f"Below the lower bound {_fmt(d.lower)}")
+    if len(parts) == 2:
+        parts[1] += (f" of the expected range [{_fmt(d.lower)}, {_fmt(d.upper)}]."
+                     if d.lower is not None and d.upper is not None else ".")
+    parts.append(f"Baseline and method: {d.method}; detector score {d.score:.2f}.")
+    return " ".join(parts)
+
+
+def _evidence_of(d: Detection, detector: str) -> dict:
+    technology, facet = split_series(d.series)
+    obs, exp_ = float(d.observed), float(d.expected)
+    occurrence = {"observed": obs, "expected": exp_, "lower": d.lower, "upper": d.upper,
+                  "score": float(d.score), "severity": severity_of(d)}
+    return {
+        "detector": detector, "technology": technology, "facet": facet,
+        "observed": obs, "expected": exp_, "lower": d.lower, "upper": d.upper,
+        "difference": obs - exp_, "ratio": (obs / exp_) if exp_ > 0 else None,
+        "score": float(d.score), "method": d.method,
+        "occurrences": {d.period: occurrence},
+        "last_period": d.period,
+    }
+
+
+def alert_from_detection(d: Detection, detector: str = "count", now: dt.datetime | None = None) -> Alert:
+    if not d.alarm or d.direction is None:
+        raise ValueError(f"detection {d.series} {d.period} is not an alarm with a direction")
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return Alert(
+        id=alert_id(detector, d.series, d.period), detector=detector, series=d.series, period=d.period,
+        direction=d.direction, observed=float(d.observed), expected=float(d.expected), score=float(d.score),
+        severity=severity_of(d), method=d.method, explanation=explanation_of(d),
+        evidence=_evidence_of(d, detector), first_seen=now, last_seen=now,
+    )
+
+
+def periods_apart(a: str, b: str) -> int | None:
+    """How many periods from a to b (b later is positive); None across granularities or for bad keys."""
+    try:
+        if granularity(a) != granularity(b):
+            return None
+        return (to_period(b) - to_period(a)).n
+    except PeriodError:
+        return None
+
+
+def merge_occurrence(open_alert: Alert, new: Alert) -> Alert:
+    """Fold `new` (same detector, series, direction) into `open_alert`.
+
+    The result depends only on the union of the two alerts' per-period
+    occurrences, so folding the same detection twice, or in another order,
+    gives the same alert: re-runs stay idempotent. When `new` is the same
+    alert re-detected (same id), its fresh detection fields win.
+    """
+    base = new if new.id == open_alert.id else open_alert
+    occ = dict(open_alert.evidence.get("occurrences") or {})
+    occ.update(new.evidence.get("occurrences") or {})
+    last = max(occ, key=lambda p: to_period(p).start_time)
+    base_sev = max(o["severity"] for o in occ.values())
+    severity = round(min(1.0, base_sev + REPEAT_BONUS * (len(occ) - 1)), 4)
+    evidence = dict(base.evidence)
+    evidence.update({"occurrences": dict(sorted(occ.items())), "last_period": last, "count": len(occ)})
+    explanation = base.explanation.split(" Repeated:")[0]
+    if len(occ) > 1:
+        listing = ", ".join(f"{p} ({_fmt(o['observed'])} vs {_fmt(o['expected'])})" for p, o in sorted(occ.items()))
+        explanation += f" Repeated: {len(occ)} periods in the re-alerting window: {listing}."
+    return base.model_copy(update={
+        "severity": severity, "score": max(open_alert.score, new.score),
+        "explanation": explanation, "evidence": evidence,
+        "first_seen": min(open_alert.first_seen, new.first_seen),
+        "last_seen": max(open_alert.last_seen, new.last_seen),
+        "status": open_alert.status,
+    })
+
+
+def apply_realert_window(new_alerts: Iterable[Alert], existing: Iterable[Alert],
+                         window: int = DEFAULT_WINDOW) -> list[Alert]:
+    """Return the alerts to write: new ones, and open existing ones updated with new occurrences.
+
+    An incoming alert whose id already exists updates that alert (same period
+    re-detected). Otherwise, if an open alert with the same detector, series and
+    direction has an occurrence at most `window` periods before it, the incoming
+    one is folded into that alert. Incoming alerts are processed in period order.
+    """
+    by_id: dict[str, Alert] = {a.id: a for a in existing}
+    by_key: dict[tuple, list[str]] = defaultdict(list)
+    for a in by_id.values():
+        by_key[(a.detector, a.series, a.direction)].append(a.id)
+    touched: dict[str, Alert] = {}
+
+    def _key(a: Alert):
+        try:
+            return (a.series, to_period(a.period).start_time, a.id)
+        except PeriodError:
+            return (a.series, dt.datetime.min, a.id)
+
+    for a in sorted(new_alerts, key=_key):
+        if a.id in by_id:
+            merged = merge_occurrence(by_id[a.id], a)
+        else:
+            cands = [by_id[i] for i in by_key[(a.detector, a.series, a.direction)]]
+            # a period already folded into an alert stays there, whatever that alert's status now
+            target = next((c for c in cands if a.period in (c.evidence.get("occurrences") or {})), None)
+            if target is None:
+                for cand in cands:
+                    if cand.status not in OPEN_STATUSES:
+                        continue
+                    gaps = [periods_apart(p, a.period) for p in (cand.evidence.get("occurrences") or {cand.period: 0})]
+                    if any(g is not None and 0 <= g <= window for g in gaps):
+                        target = cand
+                        break
+            if target is None:
+                merged = a
+                by_key[(a.detector, a.series, a.direction)].append(a.id)
+            else:
+                merged = merge_occurrence(target, a)
+        by_id[merged.id] = merged
+        touched[merged.id] = merged
+    return list(touched.values())
+
+
+def _contributors(store, alerts: list[Alert], top: int = 5) -> dict[str, dict]:
+    """Per alert id: the documents counted in its series and period, and their leading applicants."""
+    wanted: dict[tuple[str, str], list[Alert]] = defaultdict(list)
+    for a in alerts:
+        wanted[(split_series(a.series)[0], a.period)].append(a)
+    if not wanted:
+        return {}
+    grans = {}
+    for _, p in wanted:
+        try:
+            grans[p] = granularity(p)
+        except PeriodError:
+            pass
+    tech_of = {t.doc_id: [(s.id, s.score) for s in t.tagging.technologies] for t in store.iter_tagged()}
+    docs_by_key: dict[tuple[str, str], list[tuple[float, object]]] = defaultdict(list)
+    gran_set = set(grans.values())
+    for doc in store.iter_documents():
+        if doc.published is None or doc.id not in tech_of:
+            continue
+        periods = {g: period_of(doc.published, g) for g in gran_set}
+        for tech, score in tech_of[doc.id]:
+            for per in periods.values():
+                if (tech, per) in wanted:
+                    docs_by_key[(tech, per)].append((score, doc))
+    out = {}
+    for key, alist in wanted.items():
+        for a in alist:
+            facet = split_series(a.series)[1]
+            matched = []
+            for score, doc in docs_by_key.get(key, []):
+                if facet and not _doc_matches_facet(doc, facet):
+                    continue
+                matched.append((score, doc))
+            matched.sort(key=lambda sd: (-sd[0], sd[1].id))
+            applicants = Counter(p.name for _, d in matched if d.patent for p in d.patent.applicants)
+            out[a.id] = {
+                "documents": [{"id": d.id, "title": d.title[:200], "url": d.url, "kind": d.kind}
+                              for _, d in matched[:top]],
+                "documents_total": len(matched),
+                "top_applicants": [{"name": n, "documents": c} for n, c in applicants.most_common(top)],
+            }
+    return out
+
+
+def _doc_matches_facet(doc, facet: str) -> bool:
+    """Whether a document belongs to the facet of a series key (a country code or an applicant name)."""
+    f = facet.strip().upper()
+    if doc.jurisdiction and doc.jurisdiction.upper() == f:
+        return True
+    if doc.patent:
+        for p in doc.patent.applicants + doc.patent.inventors:
+            if p.country == f or p.name.upper() == f or f in p.name.upper():
+                return True
+    return False
+
+
+def alerts_from_detections(detections: list[Detection], store=None, detector: str = "count",
+                           window: int = DEFAULT_WINDOW) -> list[Alert]:
+    """Alarmed detections with a direction become alerts with deterministic ids.
+
+    With a store (the embedded `ews.store.Store`), the evidence names the
+    documents and applicants behind each count, and the re-alerting window folds
+    repeated detections into the open alert they continue.
+    """
+    now = dt.datetime.now(dt.timezone.utc)
+    fresh = [alert_from_detection(d, detector, now) for d in detections if d.alarm and d.direction is not None]
+    if store is None:
+        return fresh
+    try:
+        contrib = _contributors(store, fresh)
+    except Exception as e:  # evidence is a nicety: never lose an alert because it could not be enriched
+        contrib = {}
+        for a in fresh:
+            a.evidence["contributors_error"] = f"{type(e).__name__}: {e}"
+    for a in fresh:
+        if a.id in contrib:
+            a.evidence["contributors"] = contrib[a.id]
+    return apply_realert_window(fresh, store.list_alerts(), window)

@@ -1,0 +1,109 @@
+"""Alert building: identity, severity, explanation, evidence and the re-alerting window."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from alerts.build import alerts_from_detections, apply_realert_window, severity_of
+from ews.ids import alert_id
+from ews.schema import Detection
+from ews.store import Store
+
+
+def det(series="semi.memory", period="2023-07", observed=41, expected=12.5, direction="surge", alarm=True,
+        score=0.97, lower=5.0, upper=20.1, method="negative binomial, 24-month baseline"):
+    return Detection(series=series, period=period, observed=observed, expected=expected, lower=lower, upper=upper,
+                     alarm=alarm, direction=direction, score=score, method=method)
+
+
+def test_only_alarms_with_direction_become_alerts():
+    ds = [det(), det(period="2023-08", alarm=False, direction=None, score=0.1),
+          det(period="2023-09", alarm=True, direction=None)]
+    alerts = alerts_from_detections(ds)
+    assert [(a.series, a.period) for a in alerts] == [("semi.memory", "2023-07")]
+
+
+def test_ids_are_deterministic_and_depend_on_detector_series_period():
+    a1 = alerts_from_detections([det()])[0]
+    a2 = alerts_from_detections([det(observed=50)])[0]
+    assert a1.id == a2.id == alert_id("count", "semi.memory", "2023-07")
+    assert alerts_from_detections([det()], detector="other")[0].id != a1.id
+    assert alerts_from_detections([det(period="2023-08")])[0].id != a1.id
+
+
+@pytest.mark.parametrize("obs,exp_,score", [(0, 0, 0), (0, 1000, 1), (10**6, 0, 1), (3, 1, 0.5), (1, 1, 1)])
+def test_severity_stays_in_bounds(obs, exp_, score):
+    s = severity_of(det(observed=obs, expected=exp_, score=score))
+    assert 0.0 <= s <= 1.0
+
+
+def test_severity_grows_with_magnitude_and_is_damped_for_low_counts():
+    small = severity_of(det(observed=3, expected=0.5, score=0.97))
+    large = severity_of(det(observed=300, expected=50, score=0.97))
+    mild = severity_of(det(observed=60, expected=50, score=0.97))
+    assert small < large
+    assert mild < large
+
+
+def test_explanation_names_observed_expected_bounds_and_method_for_surge_and_drop():
+    surge = alerts_from_detections([det()])[0]
+    assert surge.direction == "surge"
+    for part in ("Surge", "41 observed", "12.5 expected", "upper bound 20.1", "negative binomial"):
+        assert part in surge.explanation
+    drop = alerts_from_detections([det(observed=1, expected=30, direction="drop", lower=14, upper=46)])[0]
+    assert drop.direction == "drop"
+    for part in ("Drop", "1 observed", "30 expected", "lower bound 14"):
+        assert part in drop.explanation
+    assert drop.evidence["difference"] == -29
+    assert surge.evidence["technology"] == "semi.memory"
+    assert surge.public()["direction"] == "surge"
+
+
+def test_timestamps_are_utc():
+    a = alerts_from_detections([det()])[0]
+    assert a.first_seen.utcoffset().total_seconds() == 0 and a.first_seen == a.last_seen
+
+
+def test_realert_window_folds_repeats_into_the_open_alert_idempotently(tmp_path):
+    store = Store(tmp_path)
+    ds = [det(period="2023-07"), det(period="2023-08", observed=45), det(period="2023-12", observed=44)]
+    first = alerts_from_detections(ds, store=store)
+    # 07 and 08 are one event; 12 is more than 3 periods after 08, a new alert
+    assert sorted(a.period for a in first) == ["2023-07", "2023-12"]
+    merged = next(a for a in first if a.period == "2023-07")
+    assert sorted(merged.evidence["occurrences"]) == ["2023-07", "2023-08"]
+    assert merged.severity >= severity_of(ds[1])
+    store.upsert_alerts(first)
+    again = alerts_from_detections(ds, store=store)
+    assert {a.id: a.evidence["occurrences"] for a in again} == {a.id: a.evidence["occurrences"] for a in first}
+    store.upsert_alerts(again)
+    assert store.stats()["alerts"] == 2
+
+
+def test_closed_alert_is_not_reopened_but_keeps_its_periods():
+    a7, a8, a9 = alerts_from_detections([det(period="2023-07"), det(period="2023-08"), det(period="2023-09")])
+    merged = apply_realert_window([a7, a8], [])
+    assert len(merged) == 1
+    dismissed = merged[0].model_copy(update={"status": "dismissed"})
+    out = apply_realert_window([a8, a9], [dismissed])
+    by_id = {a.id: a for a in out}
+    assert by_id[a7.id].status == "dismissed"  # 08 stays where it was folded
+    assert a9.id in by_id  # 09 after a dismissal is a new alert
+
+
+def test_store_evidence_lists_contributing_documents(tmp_path):
+    import datetime as dt
+
+    from ews.schema import Document, TaggedDocument, Tagging, TechnologyScore
+
+    store = Store(tmp_path)
+    docs = [Document.build(source="s", source_key=str(i), kind="policy", title=f"Memory plan {i}",
+                           published=dt.date(2023, 7, 3), fetched_at=dt.datetime.now(dt.timezone.utc))
+            for i in range(3)]
+    store.upsert_documents(docs)
+    store.upsert_tagged(TaggedDocument(doc_id=d.id, model_version="t", taxonomy_version="t",
+                                       tagging=Tagging(id=d.id, technologies=[TechnologyScore(id="semi.memory", score=0.9)]))
+                        for d in docs)
+    a = alerts_from_detections([det()], store=store)[0]
+    assert a.evidence["contributors"]["documents_total"] == 3
+    assert a.evidence["contributors"]["documents"][0]["title"].startswith("Memory plan")

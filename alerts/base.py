@@ -1,0 +1,253 @@
+"""The alert store interface: one set of operations, two implementations.
+
+`EmbeddedAlertStore` (SQLite, `alerts.embedded`) and `ElasticAlertStore`
+(`alerts.elastic`) both implement `AlertStore`; one contract test suite runs
+against both. The review workflow rules (which status may follow which) live
+here, once.
+"""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import fnmatch
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from ews.ids import stable_id
+from ews.schema import Alert
+
+Status = Literal["new", "triaged", "confirmed", "dismissed", "escalated"]
+
+# new → triaged → confirmed / dismissed / escalated; an escalated alert is settled
+# as confirmed or dismissed; a dismissed one may be reopened for triage. An
+# obvious false alarm may be dismissed straight from new.
+TRANSITIONS: dict[str, set[str]] = {
+    "new": {"triaged", "dismissed"},
+    "triaged": {"confirmed", "dismissed", "escalated"},
+    "escalated": {"confirmed", "dismissed"},
+    "confirmed": set(),
+    "dismissed": {"triaged"},
+}
+
+
+class AlertStoreError(Exception):
+    pass
+
+
+class AlertNotFound(AlertStoreError, KeyError):
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "alert not found"
+
+
+class ReviewConflict(AlertStoreError):
+    """Another review changed the alert since the caller read it."""
+
+    def __init__(self, alert_id: str, expected: str, current: str | None):
+        self.alert_id, self.expected, self.current = alert_id, expected, current
+        super().__init__(
+            f"alert {alert_id} was changed by someone else since you read it "
+            f"(your version {expected}, current version {current}); reload it and apply your review again")
+
+
+class InvalidTransition(AlertStoreError, ValueError):
+    pass
+
+
+def check_transition(alert_id: str, current: str, target: str | None) -> None:
+    if target is None or target == current:
+        return
+    if target not in TRANSITIONS.get(current, set()):
+        allowed = ", ".join(sorted(TRANSITIONS.get(current, set()))) or "none"
+        raise InvalidTransition(f"alert {alert_id}: cannot go from {current} to {target} (allowed: {allowed})")
+
+
+class HistoryEntry(BaseModel):
+    """One review action; entries are only ever appended."""
+
+    alert_id: str
+    at: dt.datetime
+    actor: str
+    action: Literal["status", "assign", "note"]
+    from_status: str | None = None
+    to_status: str | None = None
+    assignee: str | None = None
+    note: str = ""
+
+
+class ReviewedAlert(BaseModel):
+    """An alert with its review state and the version token needed to change it."""
+
+    alert: Alert
+    assignee: str | None = None
+    version: str = Field(description="opaque concurrency token: pass it back with a review")
+    silenced: bool = False
+
+    def public(self) -> dict:
+        d = self.alert.model_dump(mode="json")
+        d.update({"assignee": self.assignee, "version": self.version, "silenced": self.silenced})
+        return d
+
+
+class Silence(BaseModel):
+    """Hide alerts of matching series (a glob such as 'semi.*') from listings between two times."""
+
+    id: str = ""
+    series: str = Field(min_length=1, description="series key or glob pattern (* and ?)")
+    direction: Literal["surge", "drop"] | None = None
+    starts: dt.datetime
+    ends: dt.datetime
+    reason: str = ""
+    created_by: str = Field(min_length=1)
+
+    def model_post_init(self, _ctx) -> None:
+        if not self.id:
+            self.id = stable_id("silence", self.series, self.direction or "", self.starts.isoformat(),
+                                self.created_by, length=16)
+
+    def active(self, at: dt.datetime) -> bool:
+        return self.starts <= at < self.ends
+
+    def matches(self, alert: Alert) -> bool:
+        return fnmatch.fnmatchcase(alert.series, self.series) and self.direction in (None, alert.direction)
+
+
+class AlertQuery(BaseModel):
+    """Structured filters plus free text (simple query syntax: terms, "phrases", -exclusions, a|b)."""
+
+    text: str | None = None
+    status: list[Status] | None = None
+    series: str | None = None
+    technology: str | None = None
+    direction: Literal["surge", "drop"] | None = None
+    min_severity: float | None = None
+    period_from: str | None = None
+    period_to: str | None = None
+    assignee: str | None = None
+    include_silenced: bool = False
+    size: int = Field(default=50, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class TrendPoint(BaseModel):
+    series: str
+    period: str
+    count: int
+
+
+class Mover(BaseModel):
+    series: str
+    period: str
+    previous_period: str
+    count: int
+    previous: int
+    change: int
+    ratio: float | None
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def movers_from_counts(counts: pd.DataFrame, n: int = 10, period: str | None = None,
+                       technology_only: bool = True) -> list[Mover]:
+    """Series ranked by the absolute change from the previous period to `period` (default: the latest)."""
+    if counts.empty:
+        return []
+    df = counts
+    if technology_only:
+        df = df[~df["series"].str.contains("|", regex=False)]
+    periods = sorted(df["period"].unique())
+    if period is None:
+        if len(periods) < 2:
+            return []
+        period = periods[-1]
+    earlier = [p for p in periods if p < period]
+    if not earlier:
+        return []
+    prev = earlier[-1]
+    cur = df[df["period"] == period].set_index("series")["count"]
+    old = df[df["period"] == prev].set_index("series")["count"]
+    out = []
+    for s in sorted(set(cur.index) | set(old.index)):
+        c, o = int(cur.get(s, 0)), int(old.get(s, 0))
+        out.append(Mover(series=s, period=period, previous_period=prev, count=c, previous=o, change=c - o,
+                         ratio=(c / o) if o else None))
+    out.sort(key=lambda m: (-abs(m.change), m.series))
+    return out[:n]
+
+
+class AlertStore(abc.ABC):
+    """The operations every alert store offers."""
+
+    @abc.abstractmethod
+    def setup(self) -> None:
+        """Create what the store needs (tables; index templates, indices and aliases). Idempotent."""
+
+    @abc.abstractmethod
+    def upsert_alerts(self, alerts: list[Alert]) -> dict[str, int]:
+        """Write alerts by id, applying the re-alerting window; review state of existing alerts is kept."""
+
+    @abc.abstractmethod
+    def get(self, alert_id: str) -> ReviewedAlert | None: ...
+
+    @abc.abstractmethod
+    def search(self, query: AlertQuery | None = None) -> list[ReviewedAlert]:
+        """Highest severity first, then series and period."""
+
+    @abc.abstractmethod
+    def count_alerts(self) -> int: ...
+
+    @abc.abstractmethod
+    def review(self, alert_id: str, *, actor: str, version: str, status: Status | None = None,
+               assignee: str | None = None, note: str = "") -> ReviewedAlert:
+        """Change status and/or assignee and/or add a note, if nobody changed the alert since `version`.
+
+        Raises AlertNotFound, InvalidTransition or ReviewConflict.
+        """
+
+    @abc.abstractmethod
+    def history(self, alert_id: str) -> list[HistoryEntry]: ...
+
+    @abc.abstractmethod
+    def add_silence(self, silence: Silence) -> Silence: ...
+
+    @abc.abstractmethod
+    def silences(self, active_at: dt.datetime | None = None) -> list[Silence]: ...
+
+    @abc.abstractmethod
+    def index_trends(self, counts: pd.DataFrame) -> int:
+        """Replace the trend data with a fresh aggregation (columns series, period, count)."""
+
+    @abc.abstractmethod
+    def trend(self, series: str, period_from: str | None = None, period_to: str | None = None) -> list[TrendPoint]: ...
+
+    @abc.abstractmethod
+    def top_movers(self, n: int = 10, period: str | None = None) -> list[Mover]: ...
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # shared helpers ---------------------------------------------------------
+    @staticmethod
+    def _history_for(alert_id: str, actor: str, old_status: str, status: str | None,
+                     old_assignee: str | None, assignee: str | None, note: str, at: dt.datetime) -> list[HistoryEntry]:
+        entries = []
+        if status is not None and status != old_status:
+            entries.append(HistoryEntry(alert_id=alert_id, at=at, actor=actor, action="status",
+                                        from_status=old_status, to_status=status, note=note))
+        if assignee is not None and assignee != old_assignee:
+            entries.append(HistoryEntry(alert_id=alert_id, at=at, actor=actor, action="assign", assignee=assignee,
+                                        note="" if entries else note))
+        if not entries:
+            if not note:
+                raise AlertStoreError(f"alert {alert_id}: a review needs a status change, an assignee or a note")
+            entries.append(HistoryEntry(alert_id=alert_id, at=at, actor=actor, action="note", note=note))
+        return entries

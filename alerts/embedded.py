@@ -1,0 +1,211 @@
+"""The embedded alert store: the core SQLite store plus review state, history and silences.
+
+Alerts themselves stay in the core store's `alerts` table (so the pipeline, the
+outbox and the report see one truth); this class adds its own tables to the
+same database file for what the core does not model: the review version and
+assignee, the append-only history and the silences.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shlex
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from alerts.base import (AlertNotFound, AlertQuery, AlertStore, HistoryEntry, Mover, ReviewConflict,
+                         ReviewedAlert, Silence, TrendPoint, check_transition, movers_from_counts, now_utc)
+from alerts.build import DEFAULT_WINDOW, apply_realert_window, split_series
+from ews.schema import Alert
+from ews.store import Store
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS alert_review (
+  id TEXT PRIMARY KEY, version INTEGER NOT NULL, assignee TEXT, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alert_history (
+  alert_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (alert_id, seq));
+CREATE TRIGGER IF NOT EXISTS alert_history_no_update BEFORE UPDATE ON alert_history
+  BEGIN SELECT RAISE(ABORT, 'alert history is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS alert_history_no_delete BEFORE DELETE ON alert_history
+  BEGIN SELECT RAISE(ABORT, 'alert history is append-only'); END;
+CREATE TABLE IF NOT EXISTS silences (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+"""
+
+
+class EmbeddedAlertStore(AlertStore):
+    def __init__(self, store: Store | Path | str, window: int = DEFAULT_WINDOW):
+        self._own_core = not isinstance(store, Store)
+        self.core = Store(store) if self._own_core else store
+        self.window = window
+        # a second connection on the core's database file; WAL lets both coexist
+        self._conn = sqlite3.connect(self.core.db_path, timeout=60, isolation_level=None)
+        self.setup()
+
+    @classmethod
+    def from_settings(cls) -> "EmbeddedAlertStore":
+        from ews.config import get_settings
+
+        return cls(get_settings().home)
+
+    def setup(self) -> None:
+        self._conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._conn.close()
+        if self._own_core:
+            self.core.close()
+
+    @contextmanager
+    def _tx(self):
+        self._conn.execute("BEGIN IMMEDIATE")  # takes the write lock now: the version check and write are atomic
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # alerts -------------------------------------------------------------------
+    def upsert_alerts(self, alerts: list[Alert]) -> dict[str, int]:
+        merged = apply_realert_window(alerts, self.core.list_alerts(), self.window)
+        return self.core.upsert_alerts(merged)
+
+    def _review_rows(self, ids: list[str] | None = None) -> dict[str, tuple[int, str | None]]:
+        rows = self._conn.execute("SELECT id, version, assignee FROM alert_review").fetchall()
+        out = {i: (v, a) for i, v, a in rows}
+        return out if ids is None else {i: out[i] for i in ids if i in out}
+
+    def _reviewed(self, alert: Alert, review: tuple[int, str | None] | None, silences: list[Silence]) -> ReviewedAlert:
+        version, assignee = review or (0, None)
+        return ReviewedAlert(alert=alert, assignee=assignee, version=str(version),
+                             silenced=any(s.matches(alert) for s in silences))
+
+    def get(self, alert_id: str) -> ReviewedAlert | None:
+        a = self.core.get_alert(alert_id)
+        if a is None:
+            return None
+        return self._reviewed(a, self._review_rows([alert_id]).get(alert_id), self.silences(now_utc()))
+
+    def count_alerts(self) -> int:
+        return self.core.stats()["alerts"]
+
+    def search(self, query: AlertQuery | None = None) -> list[ReviewedAlert]:
+        q = query or AlertQuery()
+        silences = self.silences(now_utc())
+        reviews = self._review_rows()
+        out = []
+        for a in self.core.list_alerts():  # already sorted: severity desc, series, period
+            r = self._reviewed(a, reviews.get(a.id), silences)
+            if q.status and a.status not in q.status:
+                continue
+            if q.series and a.series != q.series:
+                continue
+            if q.technology and split_series(a.series)[0] != q.technology:
+                continue
+            if q.direction and a.direction != q.direction:
+                continue
+            if q.min_severity is not None and a.severity < q.min_severity:
+                continue
+            if q.period_from and a.period < q.period_from:
+                continue
+            if q.period_to and a.period > q.period_to:
+                continue
+            if q.assignee and r.assignee != q.assignee:
+                continue
+            if r.silenced and not q.include_silenced:
+                continue
+            if q.text and not _simple_match(q.text, _searchable(a)):
+                continue
+            out.append(r)
+        return out[q.offset:q.offset + q.size]
+
+    # review -------------------------------------------------------------------
+    def review(self, alert_id: str, *, actor: str, version: str, status=None, assignee=None, note: str = "") -> ReviewedAlert:
+        at = now_utc()
+        with self._tx() as c:
+            row = c.execute("SELECT body FROM alerts WHERE id=?", (alert_id,)).fetchone()
+            if row is None:
+                raise AlertNotFound(f"no alert {alert_id}")
+            alert = Alert.model_validate_json(row[0])
+            rev = c.execute("SELECT version, assignee FROM alert_review WHERE id=?", (alert_id,)).fetchone()
+            cur_version, cur_assignee = rev or (0, None)
+            if str(cur_version) != str(version):
+                raise ReviewConflict(alert_id, str(version), str(cur_version))
+            check_transition(alert_id, alert.status, status)
+            entries = self._history_for(alert_id, actor, alert.status, status, cur_assignee, assignee, note, at)
+            new_version = cur_version + 1
+            new_assignee = assignee if assignee is not None else cur_assignee
+            c.execute("INSERT INTO alert_review VALUES (?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                      "version=excluded.version, assignee=excluded.assignee, updated_at=excluded.updated_at",
+                      (alert_id, new_version, new_assignee, at.isoformat()))
+            if status is not None and status != alert.status:
+                alert = alert.model_copy(update={"status": status})
+                # the core table carries the status so the core's listing and upserts keep it
+                c.execute("UPDATE alerts SET status=?, body=?, updated_at=? WHERE id=?",
+                          (status, alert.model_dump_json(), at.isoformat(), alert_id))
+            seq = c.execute("SELECT COALESCE(MAX(seq), 0) FROM alert_history WHERE alert_id=?", (alert_id,)).fetchone()[0]
+            for i, e in enumerate(entries, start=1):
+                c.execute("INSERT INTO alert_history VALUES (?,?,?)", (alert_id, seq + i, e.model_dump_json()))
+        return ReviewedAlert(alert=alert, assignee=new_assignee, version=str(new_version),
+                             silenced=any(s.matches(alert) for s in self.silences(at)))
+
+    def history(self, alert_id: str) -> list[HistoryEntry]:
+        rows = self._conn.execute("SELECT body FROM alert_history WHERE alert_id=? ORDER BY seq", (alert_id,)).fetchall()
+        return [HistoryEntry.model_validate_json(b) for (b,) in rows]
+
+    # silences -----------------------------------------------------------------
+    def add_silence(self, silence: Silence) -> Silence:
+        self._conn.execute("INSERT OR REPLACE INTO silences VALUES (?,?)", (silence.id, silence.model_dump_json()))
+        return silence
+
+    def silences(self, active_at: dt.datetime | None = None) -> list[Silence]:
+        rows = [Silence.model_validate_json(b) for (b,) in self._conn.execute("SELECT body FROM silences ORDER BY id")]
+        return [s for s in rows if active_at is None or s.active(active_at)]
+
+    # trends -------------------------------------------------------------------
+    def index_trends(self, counts: pd.DataFrame) -> int:
+        return self.core.replace_counts(counts)
+
+    def trend(self, series: str, period_from: str | None = None, period_to: str | None = None) -> list[TrendPoint]:
+        df = self.core.read_counts()
+        df = df[df["series"] == series]
+        if period_from:
+            df = df[df["period"] >= period_from]
+        if period_to:
+            df = df[df["period"] <= period_to]
+        return [TrendPoint(series=s, period=p, count=int(c)) for s, p, c in df.sort_values("period").itertuples(index=False)]
+
+    def top_movers(self, n: int = 10, period: str | None = None) -> list[Mover]:
+        return movers_from_counts(self.core.read_counts(), n, period)
+
+
+def _searchable(a: Alert) -> str:
+    docs = (a.evidence.get("contributors") or {}).get("documents") or []
+    return " ".join([a.series, a.period, a.direction, a.method, a.explanation] + [d.get("title") or "" for d in docs]).lower()
+
+
+def _simple_match(text: str, haystack: str) -> bool:
+    """A small subset of simple_query_string, for parity with the Elasticsearch store.
+
+    Terms and "quoted phrases" must all occur (default operator AND, as the
+    Elasticsearch store sets it); a leading '-' excludes; 'a|b' matches either.
+    """
+    try:
+        tokens = shlex.split(text)
+    except ValueError:  # an unbalanced quote: treat the text as plain words
+        tokens = text.replace('"', " ").split()
+    for tok in tokens:
+        tok = tok.lower().strip()
+        if not tok:
+            continue
+        if tok.startswith("-") and len(tok) > 1:
+            if tok[1:] in haystack:
+                return False
+            continue
+        alternatives = [t for t in tok.split("|") if t]
+        if alternatives and not any(t.rstrip("*") in haystack for t in alternatives):
+            return False
+    return True

@@ -1,0 +1,62 @@
+"""`crawl_sources`: crawl registry sources for one window and return one health record per source.
+
+The crawl runs in a subprocess (`python -m crawlers.run`) because Scrapy's Twisted reactor cannot be
+restarted inside one process, and the pipeline, the tests and Airflow all call this more than once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ews.config import get_settings
+from ews.schema import SourceHealth
+from crawlers.registry import Source
+
+DEFAULT_TIMEOUT_S = 6 * 3600
+
+
+def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.date, home: Path,
+                  timeout: float | None = None) -> list[SourceHealth]:
+    """Fetch [window_start, window_end) from every source; failures become that source's health errors."""
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    if not sources:
+        return []
+    started = dt.datetime.now(dt.timezone.utc)
+    with tempfile.TemporaryDirectory(prefix="ews-crawl-") as tmp:
+        job_path, health_path = Path(tmp) / "job.json", Path(tmp) / "health.json"
+        job = {"sources": [s.model_dump(mode="json") for s in sources], "window_start": window_start.isoformat(),
+               "window_end": window_end.isoformat(), "home": str(home), "health_out": str(health_path),
+               "user_agent": get_settings().user_agent}
+        job_path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        problem = None
+        try:
+            proc = subprocess.run([sys.executable, "-m", "crawlers.run", str(job_path)], env=env, cwd=tmp,
+                                  capture_output=True, text=True, timeout=timeout or DEFAULT_TIMEOUT_S)
+            if proc.returncode != 0:
+                tail = " | ".join(proc.stderr.strip().splitlines()[-5:])
+                problem = f"crawler process exited with code {proc.returncode}: {tail}"
+        except subprocess.TimeoutExpired:
+            problem = f"crawler process killed after {timeout or DEFAULT_TIMEOUT_S:.0f} s"
+        records = {}
+        if health_path.exists():
+            for h in json.loads(health_path.read_text(encoding="utf-8")):
+                rec = SourceHealth.model_validate(h)
+                records[rec.source] = rec
+    out = []
+    for s in sources:
+        rec = records.get(s.id)
+        if rec is None:
+            rec = SourceHealth(source=s.id, started_at=started, finished_at=dt.datetime.now(dt.timezone.utc),
+                               window_start=window_start, window_end=window_end, errors=1,
+                               error_messages=[problem or "no health record from the crawler process"], ok=False)
+        out.append(rec)
+    return out

@@ -1,0 +1,86 @@
+"""Item pipelines, in order: archive the raw response, validate the documents, store them.
+
+Each works on `PageItem`s (one fetched page and the documents parsed from it) and keeps per-source
+counts on the spider, which `crawlers.run` turns into the source's health record.
+"""
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from ews.schema import Document
+from ews.store import Store
+from crawlers.items import PageItem
+
+
+class _StorePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.store: Store | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        self.store = Store((spider or self.crawler.spider).home)
+
+    def close_spider(self, spider=None):
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+class ArchiveRawPipeline(_StorePipeline):
+    """Every response, kept gzip-compressed with URL, headers and fetch time; documents point to it."""
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, PageItem):
+            return item
+        raw_id = self.store.put_raw(source=item.source, url=item.url, body=item.body, headers=item.headers,
+                                    status=item.status, fetched_at=item.fetched_at)
+        item.documents = [d.model_copy(update={"raw_ref": raw_id}) for d in item.documents]
+        return item
+
+
+class ValidateDocumentsPipeline:
+    """Re-validate every document at the boundary; an invalid one is this source's error, never stored."""
+
+    def __init__(self, crawler=None):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, PageItem):
+            return item
+        spider = spider or self.crawler.spider
+        valid = []
+        for d in item.documents:
+            try:
+                doc = Document.model_validate(d.model_dump())
+                if doc.source != item.source:
+                    raise ValueError(f"document {doc.id} claims source {doc.source!r}, crawled as {item.source!r}")
+                valid.append(doc)
+            except (ValidationError, ValueError) as e:
+                spider.record_error(f"{item.url}: invalid document: {str(e).splitlines()[0]}")
+        item.documents = valid
+        return item
+
+
+class StoreDocumentsPipeline(_StorePipeline):
+    """Upsert by deterministic id: a re-run of the same window inserts nothing."""
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, PageItem):
+            return item
+        spider = spider or self.crawler.spider
+        if item.documents:
+            counts = self.store.upsert_documents(item.documents)
+            stats = self.crawler.stats
+            stats.inc_value("ews/items", len(item.documents))
+            stats.inc_value("ews/new_items", counts["inserted"])
+            stats.inc_value("ews/updated_items", counts["updated"])
+        item.body = b""  # the raw bytes are archived; do not keep them in memory or logs
+        return item

@@ -1,0 +1,20 @@
+"""Detectors of surges and drops in count series, behind one interface (`Detector`).
+
+    from models.detect import detect_counts, default_detector
+    alarms = detect_counts(df)            # df: series, period, count
+
+Every detector takes a count Series indexed by consecutive period strings and
+returns one `ews.schema.Detection` per period it could judge; see `base.py`.
+"""
+from models.detect.base import Detector, LowCountGuard
+from models.detect.counts import detect_counts, series_from_rows
+from models.detect.robust import RobustBaselineDetector
+from models.detect.select import AutoDetector, default_detector
+
+__all__ = ["Detector", "LowCountGuard", "detect_counts", "series_from_rows", "RobustBaselineDetector",
+           "AutoDetector", "default_detector"]
+
+
+def all_detectors() -> list[Detector]:
+    """One instance of every detector class with its default settings (the contract test runs them all)."""
+    return [RobustBaselineDetector(), default_detector()]

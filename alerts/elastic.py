@@ -1,0 +1,436 @@
+"""The Elasticsearch alert store: alerts, documents, trends and silences in versioned indices.
+
+Writes go to write aliases, reads to read aliases (see `alerts.templates`).
+Bulk writes use the client's `helpers.streaming_bulk` with deterministic
+`_id`s, report per-item errors, and retry what failed for a transient reason
+(429, 5xx, connection loss) with exponential backoff; what the cluster
+acknowledged is reported back so the caller's outbox can mark exactly that.
+
+Nothing here depends on scripts (painless) or on a particular analysis plugin:
+detection-side updates of an alert are partial-document `update`s that leave
+the review fields alone, reviews are whole-document writes guarded by
+`if_seq_no`/`if_primary_term`, and the Korean analyzer is chosen by a
+capability check at start-up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError, helpers
+
+from alerts.base import (AlertNotFound, AlertQuery, AlertStore, HistoryEntry, Mover, ReviewConflict, ReviewedAlert,
+                         Silence, TrendPoint, check_transition, movers_from_counts, now_utc)
+from alerts.build import DEFAULT_WINDOW, apply_realert_window, split_series
+from alerts.templates import FAMILIES, VERSIONS, IndexNames, TextAnalysis, index_template
+from ews.ids import stable_id
+from ews.periods import PeriodError, granularity, to_period
+from ews.schema import Alert, Document, TaggedDocument
+
+log = logging.getLogger(__name__)
+
+# Fields of an alert that only the review workflow writes; detection updates never touch them.
+REVIEW_FIELDS = ("status", "assignee", "history")
+TRANSIENT_STATUS = {429, 502, 503, 504}
+SEARCH_FIELDS = ["series^3", "method", "method.en", "explanation", "explanation.en"]
+MAX_RESULTS = 10_000
+
+
+@dataclass
+class BulkOutcome:
+    """What one bulk write achieved: acknowledged ids, and per-item errors of the rest."""
+
+    ok: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    attempts: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed
+
+
+class ElasticAlertStore(AlertStore):
+    def __init__(self, client: Elasticsearch, prefix: str = "ews", window: int = DEFAULT_WINDOW,
+                 versions: dict[str, int] | None = None, chunk_size: int = 500, retries: int = 4,
+                 initial_backoff: float = 0.5, max_backoff: float = 30.0):
+        self.es = client
+        self.prefix = prefix
+        self.window = window
+        self.versions = {**VERSIONS, **(versions or {})}
+        self.names = {f: IndexNames(prefix, f, self.versions[f]) for f in FAMILIES}
+        self.chunk_size, self.retries = chunk_size, retries
+        self.initial_backoff, self.max_backoff = initial_backoff, max_backoff
+        self.text_analysis: TextAnalysis | None = None
+
+    @classmethod
+    def from_settings(cls, settings=None, **kw) -> "ElasticAlertStore":
+        from ews.config import get_settings
+
+        s = settings or get_settings()
+        opts: dict = {"request_timeout": 30, "retry_on_timeout": True, "max_retries": 2}
+        if s.es_username:
+            opts["basic_auth"] = (s.es_username, s.es_password or "")
+        if s.es_ca_certs:
+            opts["ca_certs"] = str(s.es_ca_certs)
+        return cls(Elasticsearch(s.es_url, **opts), prefix=s.es_index_prefix, **kw)
+
+    def close(self) -> None:
+        pass  # the client is shared by the app; whoever built it closes it
+
+    # start-up -----------------------------------------------------------------
+    def detect_text_analysis(self) -> TextAnalysis:
+        """Which Korean-capable analysis the cluster offers: nori, else CJK bigrams, else standard."""
+        probes: list[tuple[TextAnalysis, dict]] = [
+            ("nori", {"tokenizer": "nori_tokenizer"}),
+            ("cjk_bigram", {"tokenizer": "standard", "filter": ["cjk_width", "lowercase", "cjk_bigram"]}),
+        ]
+        for kind, body in probes:
+            try:
+                self.es.indices.analyze(text="반도체 기술", **body)
+                return kind
+            except ApiError:
+                continue
+        return "standard"
+
+    def setup(self) -> None:
+        """Put the templates, create missing indices with their aliases, migrate families whose version rose."""
+        self.text_analysis = self.detect_text_analysis()
+        for fam, n in self.names.items():
+            self.es.indices.put_index_template(name=n.template, **index_template(n, self.text_analysis))
+            current = self._alias_target(n.write)
+            if current is None:
+                if not self.es.indices.exists(index=n.index):
+                    self.es.indices.create(index=n.index, aliases={n.read: {}, n.write: {"is_write_index": True}})
+                else:  # the index exists but lost its aliases (interrupted migration): reattach them
+                    self._point_aliases(n, old=None)
+            elif current != n.index:
+                self._migrate(n, current)
+
+    def _alias_target(self, alias: str) -> str | None:
+        try:
+            res = self.es.indices.get_alias(name=alias).body
+        except NotFoundError:
+            return None
+        return sorted(res)[0] if res else None
+
+    def _point_aliases(self, n: IndexNames, old: str | None) -> None:
+        actions = []
+        if old:
+            actions += [{"remove": {"index": old, "alias": n.read}}, {"remove": {"index": old, "alias": n.write}}]
+        actions += [{"add": {"index": n.index, "alias": n.read}},
+                    {"add": {"index": n.index, "alias": n.write, "is_write_index": True}}]
+        self.es.indices.update_aliases(actions=actions)  # one request: readers switch atomically
+
+    def _migrate(self, n: IndexNames, old: str) -> None:
+        """A mapping change: new index from the new template, copy the data, swap both aliases."""
+        log.info("migrating %s: %s -> %s", n.family, old, n.index)
+        if not self.es.indices.exists(index=n.index):
+            self.es.indices.create(index=n.index)
+        self.es.reindex(source={"index": old}, dest={"index": n.index}, refresh=True, wait_for_completion=True)
+        self._point_aliases(n, old)
+
+    def refresh(self) -> None:
+        self.es.indices.refresh(index=",".join(n.read for n in self.names.values()))
+
+    # bulk ---------------------------------------------------------------------
+    def bulk(self, actions: list[dict], refresh: bool = False) -> BulkOutcome:
+        """Write actions (each with a deterministic `_id`); retry transient failures with backoff.
+
+        Per-item errors that retrying cannot fix (a mapping error, a bad
+        document) are reported in `failed` and not retried. Whatever stays
+        unacknowledged after the last attempt is reported too, never dropped.
+        """
+        out = BulkOutcome()
+        remaining = list(actions)
+        last_error = ""
+        for attempt in range(self.retries + 1):
+            out.attempts = attempt + 1
+            if attempt:
+                time.sleep(min(self.max_backoff, self.initial_backoff * 2 ** (attempt - 1)))
+            acked: set[str] = set()
+            try:
+                for ok, item in helpers.streaming_bulk(
+                        self.es, remaining, chunk_size=self.chunk_size, max_retries=2,
+                        initial_backoff=self.initial_backoff, max_backoff=self.max_backoff,
+                        raise_on_error=False, raise_on_exception=False, yield_ok=True):
+                    info = next(iter(item.values()))
+                    _id = str(info.get("_id"))
+                    if ok:
+                        acked.add(_id)
+                        out.ok.append(_id)
+                    else:
+                        status = info.get("status")
+                        last_error = str(info.get("error"))[:500]
+                        transient = not isinstance(status, int) or status in TRANSIENT_STATUS or status >= 500
+                        if not transient:  # a bad document or mapping: retrying cannot help
+                            out.failed[_id] = f"{status}: {last_error}"
+            except TransportError as e:  # connection refused or reset mid-request: the rest is retried
+                last_error = f"{type(e).__name__}: {e}"
+                log.warning("bulk attempt %d interrupted: %s", attempt + 1, last_error)
+            except ApiError as e:
+                last_error = f"{type(e).__name__}: {e}"
+                log.warning("bulk attempt %d failed: %s", attempt + 1, last_error)
+            remaining = [a for a in remaining if a["_id"] not in acked and a["_id"] not in out.failed]
+            if not remaining:
+                break
+        for a in remaining:
+            out.failed[a["_id"]] = f"not acknowledged after {out.attempts} attempts: {last_error}"
+        if refresh and out.ok:
+            try:
+                self.refresh()
+            except TransportError:
+                pass
+        return out
+
+    # alerts -------------------------------------------------------------------
+    def _alert_doc(self, a: Alert) -> dict:
+        technology, facet = split_series(a.series)
+        d = a.model_dump(mode="json")
+        d.update({"technology": technology, "field": technology.split(".")[0], "facet": facet,
+                  "last_period": a.evidence.get("last_period", a.period),
+                  "occurrences": len(a.evidence.get("occurrences") or {a.period: 1}),
+                  "updated_at": now_utc().isoformat()})
+        return d
+
+    def alert_actions(self, alerts: Iterable[Alert]) -> list[dict]:
+        """Partial updates that keep review fields and first-seen time; a full document when the alert is new."""
+        actions = []
+        for a in alerts:
+            full = self._alert_doc(a)
+            full.update({"status": a.status, "assignee": None, "history": []})
+            detection = {k: v for k, v in full.items() if k not in REVIEW_FIELDS and k != "first_seen"}
+            actions.append({"_op_type": "update", "_index": self.names["alerts"].write, "_id": a.id,
+                            "doc": detection, "upsert": full})
+        return actions
+
+    def index_alerts(self, alerts: Iterable[Alert], refresh: bool = True) -> BulkOutcome:
+        """Mirror alerts by id (as the outbox does): no re-alerting logic, review state kept."""
+        return self.bulk(self.alert_actions(alerts), refresh=refresh)
+
+    def upsert_alerts(self, alerts: list[Alert]) -> dict[str, int]:
+        alerts = list(alerts)
+        series = sorted({a.series for a in alerts})
+        existing = [self._from_source(h["_source"]) for h in self._scan_alerts({"terms": {"series": series}})] if series else []
+        merged = apply_realert_window(alerts, existing, self.window)
+        known = {a.id for a in existing}
+        res = self.index_alerts(merged)
+        if res.failed:
+            from alerts.base import AlertStoreError
+
+            raise AlertStoreError(f"{len(res.failed)} alerts not indexed: {next(iter(res.failed.values()))}")
+        return {"inserted": sum(a.id not in known for a in merged), "updated": sum(a.id in known for a in merged)}
+
+    def _scan_alerts(self, query: dict) -> Iterable[dict]:
+        return helpers.scan(self.es, index=self.names["alerts"].read, query={"query": query}, size=1000)
+
+    @staticmethod
+    def _from_source(src: dict) -> Alert:
+        fields = set(Alert.model_fields)
+        return Alert.model_validate({k: v for k, v in src.items() if k in fields})
+
+    def _reviewed(self, hit: dict, silences: list[Silence]) -> ReviewedAlert:
+        src = hit["_source"]
+        a = self._from_source(src)
+        return ReviewedAlert(alert=a, assignee=src.get("assignee"), version=f"{hit['_seq_no']}.{hit['_primary_term']}",
+                             silenced=any(s.matches(a) for s in silences))
+
+    def get(self, alert_id: str) -> ReviewedAlert | None:
+        try:
+            hit = self.es.get(index=self.names["alerts"].read, id=alert_id).body
+        except NotFoundError:
+            return None
+        return self._reviewed(hit, self.silences(now_utc()))
+
+    def alert_ids(self) -> set[str]:
+        return {h["_id"] for h in helpers.scan(self.es, index=self.names["alerts"].read,
+                                               query={"query": {"match_all": {}}, "_source": False}, size=2000)}
+
+    def count_alerts(self) -> int:
+        return int(self.es.count(index=self.names["alerts"].read)["count"])
+
+    def search(self, query: AlertQuery | None = None) -> list[ReviewedAlert]:
+        q = query or AlertQuery()
+        filters: list[dict] = []
+        if q.status:
+            filters.append({"terms": {"status": list(q.status)}})
+        if q.series:
+            filters.append({"term": {"series": q.series}})
+        if q.technology:
+            filters.append({"term": {"technology": q.technology}})
+        if q.direction:
+            filters.append({"term": {"direction": q.direction}})
+        if q.assignee:
+            filters.append({"term": {"assignee": q.assignee}})
+        if q.min_severity is not None:
+            filters.append({"range": {"severity": {"gte": q.min_severity}}})
+        if q.period_from or q.period_to:
+            rng = {}
+            if q.period_from:
+                rng["gte"] = q.period_from
+            if q.period_to:
+                rng["lte"] = q.period_to
+            filters.append({"range": {"period": rng}})
+        must: list[dict] = []
+        if q.text and q.text.strip():
+            # simple_query_string never fails on user syntax and has no field or regex escapes;
+            # raw query_string is never built from user input
+            must.append({"simple_query_string": {"query": q.text, "fields": SEARCH_FIELDS,
+                                                 "default_operator": "and", "lenient": True}})
+        silences = self.silences(now_utc())
+        must_not = [] if q.include_silenced else [_silence_clause(s) for s in silences]
+        body = {"bool": {"filter": filters, "must": must or [{"match_all": {}}], "must_not": must_not}}
+        res = self.es.search(index=self.names["alerts"].read, query=body, from_=q.offset, size=q.size,
+                             sort=[{"severity": "desc"}, {"series": "asc"}, {"period": "asc"}],
+                             seq_no_primary_term=True)
+        return [self._reviewed(h, silences) for h in res["hits"]["hits"]]
+
+    # review -------------------------------------------------------------------
+    def review(self, alert_id: str, *, actor: str, version: str, status=None, assignee=None, note: str = "") -> ReviewedAlert:
+        n = self.names["alerts"]
+        try:
+            hit = self.es.get(index=n.read, id=alert_id).body
+        except NotFoundError:
+            raise AlertNotFound(f"no alert {alert_id}") from None
+        current = f"{hit['_seq_no']}.{hit['_primary_term']}"
+        if current != str(version):
+            raise ReviewConflict(alert_id, str(version), current)
+        src = dict(hit["_source"])
+        old_status, old_assignee = src.get("status", "new"), src.get("assignee")
+        check_transition(alert_id, old_status, status)
+        at = now_utc()
+        entries = self._history_for(alert_id, actor, old_status, status, old_assignee, assignee, note, at)
+        if status is not None:
+            src["status"] = status
+        if assignee is not None:
+            src["assignee"] = assignee
+        src["history"] = list(src.get("history") or []) + [e.model_dump(mode="json") for e in entries]
+        src["updated_at"] = at.isoformat()
+        seq_no, term = (int(x) for x in str(version).split("."))
+        try:
+            # the whole document, guarded by the version read: a concurrent review makes this fail, never overwrite
+            res = self.es.index(index=hit["_index"], id=alert_id, document=src, if_seq_no=seq_no,
+                                if_primary_term=term, refresh="wait_for")
+        except ConflictError:
+            now = self.get(alert_id)
+            raise ReviewConflict(alert_id, str(version), now.version if now else None) from None
+        a = self._from_source(src)
+        return ReviewedAlert(alert=a, assignee=src.get("assignee"), version=f"{res['_seq_no']}.{res['_primary_term']}",
+                             silenced=any(s.matches(a) for s in self.silences(at)))
+
+    def history(self, alert_id: str) -> list[HistoryEntry]:
+        try:
+            src = self.es.get(index=self.names["alerts"].read, id=alert_id, source_includes=["history"]).body["_source"]
+        except NotFoundError:
+            return []
+        return [HistoryEntry.model_validate(h) for h in src.get("history") or []]
+
+    # silences -----------------------------------------------------------------
+    def add_silence(self, silence: Silence) -> Silence:
+        self.es.index(index=self.names["silences"].write, id=silence.id, document=silence.model_dump(mode="json"),
+                      refresh="wait_for")
+        return silence
+
+    def silences(self, active_at: dt.datetime | None = None) -> list[Silence]:
+        query: dict = {"match_all": {}}
+        if active_at is not None:
+            t = active_at.isoformat()
+            query = {"bool": {"filter": [{"range": {"starts": {"lte": t}}}, {"range": {"ends": {"gt": t}}}]}}
+        res = self.es.search(index=self.names["silences"].read, query=query, size=1000, sort=[{"id": "asc"}])
+        return [Silence.model_validate(h["_source"]) for h in res["hits"]["hits"]]
+
+    # trends -------------------------------------------------------------------
+    def trend_actions(self, counts: pd.DataFrame, generation: str) -> list[dict]:
+        actions = []
+        for s, p, c in counts[["series", "period", "count"]].itertuples(index=False):
+            s, p = str(s), str(p)
+            technology, facet = split_series(s)
+            try:
+                gran, start = granularity(p), to_period(p).start_time.date().isoformat()
+            except PeriodError:
+                gran, start = None, None
+            actions.append({"_op_type": "index", "_index": self.names["trends"].write, "_id": stable_id("trend", s, p),
+                            "_source": {"series": s, "technology": technology, "field": technology.split(".")[0],
+                                        "facet": facet, "period": p, "granularity": gran, "period_start": start,
+                                        "count": int(c), "generation": generation}})
+        return actions
+
+    def index_trends(self, counts: pd.DataFrame) -> int:
+        generation = now_utc().strftime("%Y%m%dT%H%M%S.%f")
+        res = self.bulk(self.trend_actions(counts, generation), refresh=True)
+        if res.failed:
+            from alerts.base import AlertStoreError
+
+            raise AlertStoreError(f"{len(res.failed)} trend rows not indexed: {next(iter(res.failed.values()))}")
+        # rows of an earlier aggregation that this one no longer has (a series renamed, a period dropped)
+        self.es.delete_by_query(index=self.names["trends"].read,
+                                query={"bool": {"must_not": [{"term": {"generation": generation}}]}}, refresh=True)
+        return len(res.ok)
+
+    def trend(self, series: str, period_from: str | None = None, period_to: str | None = None) -> list[TrendPoint]:
+        filters: list[dict] = [{"term": {"series": series}}]
+        if period_from or period_to:
+            rng = {k: v for k, v in (("gte", period_from), ("lte", period_to)) if v}
+            filters.append({"range": {"period": rng}})
+        res = self.es.search(index=self.names["trends"].read, query={"bool": {"filter": filters}},
+                             size=MAX_RESULTS, sort=[{"period": "asc"}], source_includes=["series", "period", "count"])
+        return [TrendPoint(**h["_source"]) for h in res["hits"]["hits"]]
+
+    def top_movers(self, n: int = 10, period: str | None = None) -> list[Mover]:
+        """The latest period (or `period`) and the one before, per technology-level series."""
+        tech_only = {"bool": {"must_not": [{"exists": {"field": "facet"}}]}}
+        filt: list[dict] = [tech_only]
+        if period:
+            filt.append({"range": {"period": {"lte": period}}})
+        res = self.es.search(index=self.names["trends"].read, size=0, query={"bool": {"filter": filt}},
+                             aggs={"periods": {"terms": {"field": "period", "size": 2, "order": {"_key": "desc"}}}})
+        periods = [b["key"] for b in res["aggregations"]["periods"]["buckets"]]
+        if len(periods) < 2:
+            return []
+        rows = self.es.search(index=self.names["trends"].read, size=MAX_RESULTS,
+                              query={"bool": {"filter": [tech_only, {"terms": {"period": periods}}]}},
+                              source_includes=["series", "period", "count"])
+        df = pd.DataFrame([h["_source"] for h in rows["hits"]["hits"]], columns=["series", "period", "count"])
+        return movers_from_counts(df, n, periods[0])
+
+    # documents ----------------------------------------------------------------
+    def document_actions(self, docs: Iterable[Document], tagged: dict[str, TaggedDocument] | None = None) -> list[dict]:
+        tagged = tagged or {}
+        actions = []
+        for d in docs:
+            src = {"id": d.id, "source": d.source, "source_key": d.source_key, "kind": d.kind, "url": d.url,
+                   "title": d.title, "text": d.text, "lang": d.lang,
+                   "published": d.published.isoformat() if d.published else None,
+                   "published_basis": d.published_basis, "fetched_at": d.fetched_at.isoformat(),
+                   "jurisdiction": d.jurisdiction, "raw_ref": d.raw_ref, "content_hash": d.content_hash}
+            if d.patent:
+                p = d.patent
+                src.update({"application_number": p.application_number, "publication_number": p.publication_number,
+                            "application_date": p.application_date.isoformat() if p.application_date else None,
+                            "applicants": [x.model_dump() for x in p.applicants],
+                            "inventors": [x.model_dump() for x in p.inventors], "cpc": p.cpc, "ipc": p.ipc})
+            t = tagged.get(d.id)
+            if t is not None:
+                src.update({"technologies": [s.id for s in t.tagging.technologies],
+                            "technology_scores": {s.id: s.score for s in t.tagging.technologies},
+                            "fields": t.tagging.fields, "model_version": t.model_version,
+                            "taxonomy_version": t.taxonomy_version})
+            actions.append({"_op_type": "index", "_index": self.names["documents"].write, "_id": d.id, "_source": src})
+        return actions
+
+    def index_documents(self, docs: Iterable[Document], tagged: dict[str, TaggedDocument] | None = None,
+                        refresh: bool = True) -> BulkOutcome:
+        return self.bulk(self.document_actions(docs, tagged), refresh=refresh)
+
+    def count_documents(self) -> int:
+        return int(self.es.count(index=self.names["documents"].read)["count"])
+
+
+def _silence_clause(s: Silence) -> dict:
+    clause: dict = {"bool": {"filter": [{"wildcard": {"series": {"value": s.series}}}]}}
+    if s.direction:
+        clause["bool"]["filter"].append({"term": {"direction": s.direction}})
+    return clause

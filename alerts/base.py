@@ -120,6 +120,7 @@ class AlertQuery(BaseModel):
     status: list[Status] | None = None
     series: str | None = None
     technology: str | None = None
+    field: str | None = None
     direction: Literal["surge", "drop"] | None = None
     min_severity: float | None = None
     period_from: str | None = None

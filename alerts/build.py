@@ -13,6 +13,7 @@ import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from ews.ids import alert_id
 from ews.periods import PeriodError, granularity, period_of, to_period
@@ -32,10 +33,31 @@ LOW_COUNT_SCALE = 5.0
 REPEAT_BONUS = 0.05
 
 
-def split_series(series: str) -> tuple[str, str | None]:
-    """'semi.memory|SAMSUNG' -> ('semi.memory', 'SAMSUNG'); 'semi.memory' -> ('semi.memory', None)."""
-    head, _, rest = series.partition(SERIES_SEP)
-    return head, (rest or None)
+class SeriesParts(NamedTuple):
+    subject: str            # the first dimension: 'tech:semi.memory', 'field:semi', or a bare key
+    technology: str | None  # 'semi.memory'
+    field: str | None       # 'semi'
+    facet: str | None       # the rest: 'country:KR', 'applicant:SAMSUNG ELECTRONICS', 'policy:KR', …
+
+
+def series_parts(series: str) -> SeriesParts:
+    """Read a series key: 'tech:semi.memory|country:KR' (the aggregator's keys) or a bare 'semi.memory|X'.
+
+    `ews detect` accepts any string as a series, so a key without 'tech:' or
+    'field:' is read as a technology id when it looks like one ('field.tech').
+    """
+    subject, _, rest = series.partition(SERIES_SEP)
+    name, sep, value = subject.partition(":")
+    technology = field = None
+    if sep and name == "tech":
+        technology = value
+    elif sep and name == "field":
+        field = value
+    elif not sep and "." in subject and " " not in subject:
+        technology = subject
+    if technology and "." in technology:
+        field = technology.split(".", 1)[0]
+    return SeriesParts(subject, technology, field, rest or None)
 
 
 def severity_of(d: Detection) -> float:
@@ -73,12 +95,12 @@ def explanation_of(d: Detection) -> str:
 
 
 def _evidence_of(d: Detection, detector: str) -> dict:
-    technology, facet = split_series(d.series)
+    parts = series_parts(d.series)
     obs, exp_ = float(d.observed), float(d.expected)
     occurrence = {"observed": obs, "expected": exp_, "lower": d.lower, "upper": d.upper,
                   "score": float(d.score), "severity": severity_of(d)}
     return {
-        "detector": detector, "technology": technology, "facet": facet,
+        "detector": detector, "technology": parts.technology, "field": parts.field, "facet": parts.facet,
         "observed": obs, "expected": exp_, "lower": d.lower, "upper": d.upper,
         "difference": obs - exp_, "ratio": (obs / exp_) if exp_ > 0 else None,
         "score": float(d.score), "method": d.method,
@@ -184,60 +206,77 @@ def apply_realert_window(new_alerts: Iterable[Alert], existing: Iterable[Alert],
     return list(touched.values())
 
 
+def _doc_date(doc) -> dt.date | None:
+    """The date the aggregator counts a document under: a patent's filing date, else publication."""
+    if doc.patent and doc.patent.application_date:
+        return doc.patent.application_date
+    return doc.published
+
+
+def _doc_matches(doc, tagging, parts: SeriesParts) -> bool:
+    """Whether a document is one of those counted in a series (mirrors the aggregator's key table)."""
+    techs = {t.id for t in tagging.technologies}
+    if parts.technology:
+        if parts.technology not in techs:
+            return False
+    elif parts.field:
+        if parts.field not in tagging.fields and not any(t.startswith(parts.field + ".") for t in techs):
+            return False
+    else:
+        return False
+    facets = dict(p.partition(":")[::2] for p in (parts.facet or "").split(SERIES_SEP) if p)
+    if "policy" in facets:
+        return doc.kind == "policy" and (doc.jurisdiction or "").upper() == facets["policy"].upper()
+    if "paper" in facets:
+        return doc.kind == "paper"
+    if doc.kind != "patent":
+        return False  # keys without policy: or paper: count patents
+    parties = doc.patent.applicants if doc.patent else []
+    for name, value in facets.items():
+        v = value.upper()
+        if name == "country" and not any(p.country == v for p in parties):
+            return False
+        if name == "jurisdiction" and (doc.jurisdiction or "").upper() != v:
+            return False
+        if name == "applicant" and not any(v in " ".join(p.name.upper().replace(",", " ").split()) for p in parties):
+            return False
+    return True
+
+
 def _contributors(store, alerts: list[Alert], top: int = 5) -> dict[str, dict]:
     """Per alert id: the documents counted in its series and period, and their leading applicants."""
-    wanted: dict[tuple[str, str], list[Alert]] = defaultdict(list)
-    for a in alerts:
-        wanted[(split_series(a.series)[0], a.period)].append(a)
-    if not wanted:
+    if not alerts:
         return {}
     grans = {}
-    for _, p in wanted:
+    for a in alerts:
         try:
-            grans[p] = granularity(p)
+            grans[a.id] = granularity(a.period)
         except PeriodError:
             pass
-    tech_of = {t.doc_id: [(s.id, s.score) for s in t.tagging.technologies] for t in store.iter_tagged()}
-    docs_by_key: dict[tuple[str, str], list[tuple[float, object]]] = defaultdict(list)
-    gran_set = set(grans.values())
+    tagging = {t.doc_id: t.tagging for t in store.iter_tagged()}
+    by_alert: dict[str, list[tuple[float, object]]] = defaultdict(list)
+    parts = {a.id: series_parts(a.series) for a in alerts}
     for doc in store.iter_documents():
-        if doc.published is None or doc.id not in tech_of:
+        when = _doc_date(doc)
+        tg = tagging.get(doc.id)
+        if when is None or tg is None:
             continue
-        periods = {g: period_of(doc.published, g) for g in gran_set}
-        for tech, score in tech_of[doc.id]:
-            for per in periods.values():
-                if (tech, per) in wanted:
-                    docs_by_key[(tech, per)].append((score, doc))
+        for a in alerts:
+            if a.id not in grans or period_of(when, grans[a.id]) != a.period:
+                continue
+            if _doc_matches(doc, tg, parts[a.id]):
+                score = max((t.score for t in tg.technologies if t.id == parts[a.id].technology), default=0.0)
+                by_alert[a.id].append((score, doc))
     out = {}
-    for key, alist in wanted.items():
-        for a in alist:
-            facet = split_series(a.series)[1]
-            matched = []
-            for score, doc in docs_by_key.get(key, []):
-                if facet and not _doc_matches_facet(doc, facet):
-                    continue
-                matched.append((score, doc))
-            matched.sort(key=lambda sd: (-sd[0], sd[1].id))
-            applicants = Counter(p.name for _, d in matched if d.patent for p in d.patent.applicants)
-            out[a.id] = {
-                "documents": [{"id": d.id, "title": d.title[:200], "url": d.url, "kind": d.kind}
-                              for _, d in matched[:top]],
-                "documents_total": len(matched),
-                "top_applicants": [{"name": n, "documents": c} for n, c in applicants.most_common(top)],
-            }
+    for a in alerts:
+        matched = sorted(by_alert.get(a.id, []), key=lambda sd: (-sd[0], sd[1].id))
+        applicants = Counter(p.name for _, d in matched if d.patent for p in d.patent.applicants)
+        out[a.id] = {
+            "documents": [{"id": d.id, "title": d.title[:200], "url": d.url, "kind": d.kind} for _, d in matched[:top]],
+            "documents_total": len(matched),
+            "top_applicants": [{"name": n, "documents": c} for n, c in applicants.most_common(top)],
+        }
     return out
-
-
-def _doc_matches_facet(doc, facet: str) -> bool:
-    """Whether a document belongs to the facet of a series key (a country code or an applicant name)."""
-    f = facet.strip().upper()
-    if doc.jurisdiction and doc.jurisdiction.upper() == f:
-        return True
-    if doc.patent:
-        for p in doc.patent.applicants + doc.patent.inventors:
-            if p.country == f or p.name.upper() == f or f in p.name.upper():
-                return True
-    return False
 
 
 def alerts_from_detections(detections: list[Detection], store=None, detector: str = "count",

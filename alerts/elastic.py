@@ -25,7 +25,7 @@ from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError,
 
 from alerts.base import (AlertNotFound, AlertQuery, AlertStore, HistoryEntry, Mover, ReviewConflict, ReviewedAlert,
                          Silence, TrendPoint, check_transition, movers_from_counts, now_utc)
-from alerts.build import DEFAULT_WINDOW, apply_realert_window, split_series
+from alerts.build import DEFAULT_WINDOW, apply_realert_window, series_parts
 from alerts.templates import FAMILIES, VERSIONS, IndexNames, TextAnalysis, index_template
 from ews.ids import stable_id
 from ews.periods import PeriodError, granularity, to_period
@@ -188,9 +188,9 @@ class ElasticAlertStore(AlertStore):
 
     # alerts -------------------------------------------------------------------
     def _alert_doc(self, a: Alert) -> dict:
-        technology, facet = split_series(a.series)
+        parts = series_parts(a.series)
         d = a.model_dump(mode="json")
-        d.update({"technology": technology, "field": technology.split(".")[0], "facet": facet,
+        d.update({"technology": parts.technology, "field": parts.field, "facet": parts.facet,
                   "last_period": a.evidence.get("last_period", a.period),
                   "occurrences": len(a.evidence.get("occurrences") or {a.period: 1}),
                   "updated_at": now_utc().isoformat()})
@@ -261,6 +261,8 @@ class ElasticAlertStore(AlertStore):
             filters.append({"term": {"series": q.series}})
         if q.technology:
             filters.append({"term": {"technology": q.technology}})
+        if q.field:
+            filters.append({"term": {"field": q.field}})
         if q.direction:
             filters.append({"term": {"direction": q.direction}})
         if q.assignee:
@@ -347,14 +349,14 @@ class ElasticAlertStore(AlertStore):
         actions = []
         for s, p, c in counts[["series", "period", "count"]].itertuples(index=False):
             s, p = str(s), str(p)
-            technology, facet = split_series(s)
+            parts = series_parts(s)
             try:
                 gran, start = granularity(p), to_period(p).start_time.date().isoformat()
             except PeriodError:
                 gran, start = None, None
             actions.append({"_op_type": "index", "_index": self.names["trends"].write, "_id": stable_id("trend", s, p),
-                            "_source": {"series": s, "technology": technology, "field": technology.split(".")[0],
-                                        "facet": facet, "period": p, "granularity": gran, "period_start": start,
+                            "_source": {"series": s, "technology": parts.technology, "field": parts.field,
+                                        "facet": parts.facet, "period": p, "granularity": gran, "period_start": start,
                                         "count": int(c), "generation": generation}})
         return actions
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from alerts.base import (AlertNotFound, AlertQuery, AlertStore, HistoryEntry, Mover, ReviewConflict,
                          ReviewedAlert, Silence, TrendPoint, check_transition, movers_from_counts, now_utc)
-from alerts.build import DEFAULT_WINDOW, apply_realert_window, split_series
+from alerts.build import DEFAULT_WINDOW, apply_realert_window, series_parts
 from ews.schema import Alert
 from ews.store import Store
 
@@ -103,7 +103,9 @@ class EmbeddedAlertStore(AlertStore):
                 continue
             if q.series and a.series != q.series:
                 continue
-            if q.technology and split_series(a.series)[0] != q.technology:
+            if q.technology and series_parts(a.series).technology != q.technology:
+                continue
+            if q.field and series_parts(a.series).field != q.field:
                 continue
             if q.direction and a.direction != q.direction:
                 continue

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, select_autoescape
 
-from alerts.build import split_series
+from alerts.build import series_parts
 from ews.periods import PeriodError, to_period
 
 TOP_TECHNOLOGIES = 6
@@ -64,12 +64,14 @@ def _period_start(p: str):
 
 
 def technology_counts(counts: pd.DataFrame) -> pd.DataFrame:
-    """Counts per technology and period: the plain technology series where present, else summed over facets."""
+    """Counts per technology and period: the technology-level series (no facet) where present, else summed over facets."""
     if counts.empty:
         return pd.DataFrame(columns=["technology", "period", "count"])
     df = counts.copy()
-    df["technology"] = df["series"].map(lambda s: split_series(s)[0])
-    df["faceted"] = df["series"].str.contains("|", regex=False)
+    parts = df["series"].map(series_parts)
+    df["technology"] = parts.map(lambda p: p.technology)
+    df["faceted"] = parts.map(lambda p: p.facet is not None)
+    df = df.dropna(subset=["technology"])
     plain = df[~df["faceted"]]
     summed = df[df["faceted"] & ~df["technology"].isin(set(plain["technology"]))]
     out = pd.concat([plain, summed])
@@ -93,7 +95,7 @@ def chart_png(counts: pd.DataFrame, alerts: list, top: int = TOP_TECHNOLOGIES) -
         (line,) = ax.plot(s["start"], s["count"], label=tech, linewidth=1.5)
         by_period = dict(zip(s["period"], s["count"]))
         for a in alerts:
-            if split_series(a.series)[0] != tech or a.period not in by_period:
+            if series_parts(a.series).technology != tech or a.period not in by_period:
                 continue
             ax.scatter([_period_start(a.period)], [by_period[a.period]], marker="^" if a.direction == "surge" else "v",
                        s=80, color=line.get_color(), edgecolors="black", zorder=3)

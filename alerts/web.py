@@ -99,10 +99,10 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None) -> FastAPI
             store.close()
 
     def _query(q, status, series, technology, direction, min_severity, period_from, period_to, assignee,
-               include_silenced, size, offset) -> AlertQuery:
+               include_silenced, size, offset, field=None) -> AlertQuery:
         try:
             return AlertQuery(text=q or None, status=[status] if status else None, series=series or None,
-                              technology=technology or None, direction=direction or None, min_severity=min_severity,
+                              technology=technology or None, field=field or None, direction=direction or None, min_severity=min_severity,
                               period_from=period_from or None, period_to=period_to or None, assignee=assignee or None,
                               include_silenced=include_silenced, size=size, offset=offset)
         except ValueError as e:
@@ -110,12 +110,12 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None) -> FastAPI
 
     @app.get("/api/alerts")
     def list_alerts(store: AlertStore = Depends(get_store), q: str | None = None, status: str | None = None,
-                    series: str | None = None, technology: str | None = None, direction: str | None = None,
-                    min_severity: float | None = Query(None, ge=0, le=1), period_from: str | None = None,
+                    series: str | None = None, technology: str | None = None, field: str | None = None,
+                    direction: str | None = None, min_severity: float | None = Query(None, ge=0, le=1), period_from: str | None = None,
                     period_to: str | None = None, assignee: str | None = None, include_silenced: bool = False,
                     size: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict:
         query = _query(q, status, series, technology, direction, min_severity, period_from, period_to, assignee,
-                       include_silenced, size, offset)
+                       include_silenced, size, offset, field)
         found = store.search(query)
         return {"alerts": [r.public() for r in found], "count": len(found)}
 

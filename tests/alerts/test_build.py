@@ -97,7 +97,7 @@ def test_store_evidence_lists_contributing_documents(tmp_path):
     from ews.schema import Document, TaggedDocument, Tagging, TechnologyScore
 
     store = Store(tmp_path)
-    docs = [Document.build(source="s", source_key=str(i), kind="policy", title=f"Memory plan {i}",
+    docs = [Document.build(source="s", source_key=str(i), kind="patent", title=f"Memory plan {i}",
                            published=dt.date(2023, 7, 3), fetched_at=dt.datetime.now(dt.timezone.utc))
             for i in range(3)]
     store.upsert_documents(docs)
@@ -107,3 +107,42 @@ def test_store_evidence_lists_contributing_documents(tmp_path):
     a = alerts_from_detections([det()], store=store)[0]
     assert a.evidence["contributors"]["documents_total"] == 3
     assert a.evidence["contributors"]["documents"][0]["title"].startswith("Memory plan")
+
+
+def test_series_keys_of_the_aggregator_and_bare_keys_are_read():
+    from alerts.build import series_parts
+
+    p = series_parts("tech:semi.memory|country:KR")
+    assert (p.subject, p.technology, p.field, p.facet) == ("tech:semi.memory", "semi.memory", "semi", "country:KR")
+    p = series_parts("field:quantum|policy:KR")
+    assert (p.technology, p.field, p.facet) == (None, "quantum", "policy:KR")
+    p = series_parts("semi.memory|SAMSUNG")
+    assert (p.technology, p.field, p.facet) == ("semi.memory", "semi", "SAMSUNG")
+    assert series_parts("anything goes").technology is None
+
+
+def test_contributors_follow_the_aggregator_keys(tmp_path):
+    import datetime as dt
+
+    from ews.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
+
+    store = Store(tmp_path)
+    now = dt.datetime.now(dt.timezone.utc)
+    docs = [Document.build(source="p", source_key=str(i), kind="patent", title=f"DRAM cell {i}", fetched_at=now,
+                           patent=PatentInfo(application_date=dt.date(2023, 7, 10),
+                                             applicants=[Party(name="SAMSUNG ELECTRONICS CO., LTD.", country="KR" if i else "US")]))
+            for i in range(3)]
+    docs.append(Document.build(source="k", source_key="x", kind="policy", title="반도체 메모리 전략", jurisdiction="KR",
+                               published=dt.date(2023, 7, 1), fetched_at=now))
+    store.upsert_documents(docs)
+    store.upsert_tagged(TaggedDocument(doc_id=d.id, model_version="t", taxonomy_version="t",
+                                       tagging=Tagging(id=d.id, fields=["semi"],
+                                                       technologies=[TechnologyScore(id="semi.memory", score=0.9)]))
+                        for d in docs)
+    got = {s: alerts_from_detections([det(series=s)], store=store)[0].evidence["contributors"]
+           for s in ("tech:semi.memory", "tech:semi.memory|country:KR", "field:semi|policy:KR",
+                     "tech:semi.memory|applicant:SAMSUNG ELECTRONICS")}
+    assert got["tech:semi.memory"]["documents_total"] == 3  # patents only
+    assert got["tech:semi.memory|country:KR"]["documents_total"] == 2
+    assert got["field:semi|policy:KR"]["documents_total"] == 1
+    assert got["tech:semi.memory|applicant:SAMSUNG ELECTRONICS"]["top_applicants"][0]["documents"] == 3

@@ -63,8 +63,11 @@ class ValidateDocumentsPipeline:
                 if doc.source != item.source:
                     raise ValueError(f"document {doc.id} claims source {doc.source!r}, crawled as {item.source!r}")
                 valid.append(doc)
-            except (ValidationError, ValueError) as e:
-                spider.record_error(f"{item.url}: invalid document: {str(e).splitlines()[0]}")
+            except ValidationError as e:
+                problems = "; ".join(f"{'.'.join(map(str, x['loc'])) or 'document'}: {x['msg']}" for x in e.errors()[:3])
+                spider.record_error(f"{item.url}: invalid document {d.id}: {problems}")
+            except ValueError as e:
+                spider.record_error(f"{item.url}: invalid document: {e}")
         item.documents = valid
         return item
 

@@ -21,9 +21,8 @@ DEMO_FILE = SOURCES_DIR / "demo.yaml"
 
 # Spider types and parsers a registry entry may name; kept here (not imported from the
 # spider modules) so loading the registry never imports Scrapy.
-SPIDER_TYPES = {"json_api", "html_list", "feed", "federal_register", "epo_ops", "uspto_bulk", "pdf_reports"}
-PARSERS = {"patentsview", "html_detail", "feed", "arxiv", "openalex", "federal_register", "epo_ops",
-           "uspto_bulk", "kipris", "pdf"}
+SPIDER_TYPES = {"json_api", "xml_api", "html_list", "feed", "bulk_zip"}
+PARSERS = {"patentsview", "html_detail", "feed", "openalex", "federal_register", "epo_ops", "uspto_bulk", "kipris"}
 
 _SCHEDULE_RE = re.compile(r"^(@(hourly|daily|weekly|monthly|yearly)|(\S+\s+){4}\S+)$")
 

@@ -50,7 +50,7 @@ def run_job(job: dict) -> list[SourceHealth]:
     if os.environ.get("EWS_HTTPCACHE") == "1":
         settings.set("HTTPCACHE_ENABLED", True, priority="project")
         settings.set("HTTPCACHE_DIR", str(Path(job["home"]) / "httpcache"), priority="project")
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings, )
     started = dt.datetime.now(dt.timezone.utc)
     crawlers: list[tuple[Source, object, str | None]] = []
     for raw in job["sources"]:

@@ -45,8 +45,8 @@ class DemoTech:
 
 
 TECHS: tuple[DemoTech, ...] = (
-    DemoTech("semi.memory", ("H10B 12/00", "H10B 43/27", "G11C 11/16"), 3.0,
-             (("Samsung Electronics Co., Ltd.", "KR"), ("SK hynix Inc.", "KR"), ("Micron Technology, Inc.", "US")),
+    DemoTech("semi.memory", ("H10B 12/00", "H10B 43/27", "G11C 11/16"), 2.5,
+             (("SK hynix Inc.", "KR"), ("Micron Technology, Inc.", "US"), ("Kioxia Corporation", "JP")),
              ("three-dimensional NAND memory device", "DRAM cell capacitor structure", "high-bandwidth memory stack",
               "magnetoresistive memory element"),
              "차세대 메모리", ("D램", "3D 낸드", "고대역폭메모리(HBM)", "프로세싱인메모리(PIM)"), "next-generation memory"),
@@ -166,7 +166,8 @@ def patents() -> tuple[dict, ...]:
                 org = rng.choice(tech.assignees)
                 drafts.append((month, days, tech, org, False))
             if tech.id == SURGE["tech"]:
-                lam_s = 1.5 * (SURGE["factor"] if _in(month, SURGE["months"]) else 1.0)
+                # Samsung's own stream (kept out of the pool above so the x4 is Samsung's whole rate)
+                lam_s = 2.0 * (SURGE["factor"] if _in(month, SURGE["months"]) else 1.0)
                 for _ in range(_poisson(rng, lam_s)):
                     drafts.append((month, days, tech, ("Samsung Electronics Co., Ltd.", "KR"), False))
                 if month.month % 3 == 0:  # the mover files about once a quarter

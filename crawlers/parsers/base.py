@@ -24,8 +24,17 @@ class PageContext:
     content_type: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def where(self) -> str:
+        """The URL for messages, shortened: API URLs carry long JSON queries."""
+        return short_url(self.url)
+
     def fail(self, problem: str) -> ParseError:
-        return ParseError(f"{self.url}: {problem}")
+        return ParseError(f"{self.where}: {problem}")
+
+
+def short_url(url: str, limit: int = 120) -> str:
+    return url if len(url) <= limit else url[: limit - 1] + "…"
 
 
 def utc_now() -> dt.datetime:

@@ -38,7 +38,7 @@ def _plain(s: str) -> str:
 
 def parse_feed(body: bytes, ctx: PageContext) -> tuple[list[Document], list[str]]:
     """(documents, per-item errors). Items dated by pubDate/published/updated ('stated')."""
-    root = parse_xml(body, ctx.url)
+    root = parse_xml(body, ctx.where)
     name = local(root.tag)
     if name == "rss":
         channel = _child(root, "channel")
@@ -48,13 +48,13 @@ def parse_feed(body: bytes, ctx: PageContext) -> tuple[list[Document], list[str]
     elif name == "RDF":
         items = _children(root, "item")
     else:
-        raise ParseError(f"{ctx.url}: not an RSS or Atom feed (root element <{name}>)")
+        raise ParseError(f"{ctx.where}: not an RSS or Atom feed (root element <{name}>)")
     docs, errors = [], []
     for i, it in enumerate(items):
         try:
             docs.append(_item(it, ctx))
         except (ValueError, ValidationError) as e:
-            errors.append(f"{ctx.url}: feed item #{i}: {str(e).splitlines()[0]}")
+            errors.append(f"{ctx.where}: feed item #{i}: {str(e).splitlines()[0]}")
     return docs, errors
 
 

@@ -100,16 +100,16 @@ def parse_patentsview(body: bytes, ctx: PageContext) -> PatentPage:
     try:
         obj = json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
-        raise ParseError(f"{ctx.url}: response is not JSON: {e}") from None
+        raise ParseError(f"{ctx.where}: response is not JSON: {e}") from None
     if not isinstance(obj, dict):
-        raise ParseError(f"{ctx.url}: expected a JSON object, got {type(obj).__name__}")
+        raise ParseError(f"{ctx.where}: expected a JSON object, got {type(obj).__name__}")
     if obj.get("error"):
-        raise ParseError(f"{ctx.url}: API error: {obj.get('reason') or obj.get('message') or obj}")
+        raise ParseError(f"{ctx.where}: API error: {obj.get('reason') or obj.get('message') or obj}")
     patents = obj.get("patents")
     if patents is None:
         patents = []
     if not isinstance(patents, list):
-        raise ParseError(f"{ctx.url}: 'patents' is not a list")
+        raise ParseError(f"{ctx.where}: 'patents' is not a list")
     docs, errors = [], []
     for i, rec in enumerate(patents):
         try:
@@ -117,7 +117,7 @@ def parse_patentsview(body: bytes, ctx: PageContext) -> PatentPage:
                 raise ValueError(f"expected an object, got {type(rec).__name__}")
             docs.append(patent_to_document(rec, ctx))
         except (ValueError, ValidationError) as e:
-            errors.append(f"{ctx.url}: patent #{i} ({rec.get('patent_id') if isinstance(rec, dict) else '?'}): "
+            errors.append(f"{ctx.where}: patent #{i} ({rec.get('patent_id') if isinstance(rec, dict) else '?'}): "
                           f"{str(e).splitlines()[0] if not isinstance(e, ValidationError) else _short(e)}")
     count = int(obj.get("count") or len(patents))
     total = int(obj.get("total_hits") or count)

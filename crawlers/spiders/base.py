@@ -13,7 +13,7 @@ from twisted.python.failure import Failure
 from ews.schema import Document
 from ews.store import Store
 from crawlers.items import PageItem
-from crawlers.parsers.base import PageContext
+from crawlers.parsers.base import PageContext, short_url
 from crawlers.registry import Source
 
 MAX_MESSAGES = 50
@@ -54,11 +54,11 @@ class SourceSpider(scrapy.Spider):
 
     def _on_spider_error(self, failure: Failure, response: Response, spider) -> None:
         if spider is self:
-            self.record_error(f"{response.url}: {failure.type.__name__}: {failure.value}")
+            self.record_error(f"{short_url(response.url)}: {failure.type.__name__}: {failure.value}")
 
     def errback(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
+        url = short_url(request.url) if request is not None else "?"
         value = failure.value
         response = getattr(value, "response", None)
         if response is not None:

@@ -1,6 +1,8 @@
 """RSS 2.0 / Atom feeds: one request (conditional on the last ETag / Last-Modified), items in the window."""
 from __future__ import annotations
 
+import datetime as dt
+
 from crawlers.parsers.base import ParseError
 from crawlers.parsers.feeds import parse_feed
 from crawlers.spiders.base import SourceSpider
@@ -9,9 +11,17 @@ from crawlers.spiders.base import SourceSpider
 class FeedSpider(SourceSpider):
     name = "feed"
 
+    def feed_url(self) -> str:
+        if not self.source.settings.get("window_in_url"):
+            return self.source.endpoint
+        # Query APIs that answer in Atom (arXiv): the window goes into the URL.
+        return self.source.endpoint.format(start=self.window_start, end=self.window_end,
+                                           end_inclusive=self.window_end - dt.timedelta(days=1))
+
     def first_requests(self):
         headers = {}
-        cond = self.state.get("http", {}).get(self.source.endpoint, {})
+        url = self.feed_url()
+        cond = self.state.get("http", {}).get(url, {})
         # An unchanged feed only means "nothing new" for windows inside the one it was filtered by last time.
         w = cond.get("window") or ["9999-12-31", "0001-01-01"]
         if not (w[0] <= self.window_start.isoformat() and self.window_end.isoformat() <= w[1]):
@@ -21,7 +31,7 @@ class FeedSpider(SourceSpider):
         if cond.get("last_modified"):
             headers["If-Modified-Since"] = cond["last_modified"]
         # 304 is an answer, not an error: let it through to the callback.
-        yield self.request(self.source.endpoint, self.parse_feed, headers=headers,
+        yield self.request(url, self.parse_feed, headers=headers,
                            meta={"handle_httpstatus_list": [304]})
 
     def parse_feed(self, response):
@@ -41,7 +51,7 @@ class FeedSpider(SourceSpider):
         etag = response.headers.get("ETag")
         modified = response.headers.get("Last-Modified")
         if etag or modified:
-            self.state.setdefault("http", {})[self.source.endpoint] = {
+            self.state.setdefault("http", {})[self.feed_url()] = {
                 "etag": etag.decode("latin-1") if etag else None,
                 "last_modified": modified.decode("latin-1") if modified else None,
                 "window": [self.window_start.isoformat(), self.window_end.isoformat()]}

@@ -1,51 +1,13 @@
-"""Fixtures for the alert stores: an osmem-server on 127.0.0.1 and a client that can talk to it.
-
-osmem-server is an in-memory OpenSearch-compatible engine. The official
-Elasticsearch client sends `application/vnd.elasticsearch+json;
-compatible-with=9` (and `+x-ndjson` for bulk), which osmem does not accept;
-`PlainJsonNode` rewrites those headers to plain JSON. This adaptation exists
-only here, in the tests: the product code is the code that talks to a real
-cluster.
-"""
+"""Fixtures for the alert stores: an osmem-server on 127.0.0.1 and a client that can talk to it
+(the Content-Type adaptation lives in `osmem_testing`, used only by the tests)."""
 from __future__ import annotations
 
-import socket
 import uuid
 
 import pytest
-from elastic_transport import HttpHeaders, Urllib3HttpNode
-from elasticsearch import Elasticsearch
-from osmem_server import OsmemServer
+from osmem_testing import es_client, start_osmem
 
 from alerts.elastic import ElasticAlertStore
-
-
-class PlainJsonNode(Urllib3HttpNode):
-    """Test-only transport node: compatible-with media types become plain JSON / NDJSON."""
-
-    def perform_request(self, method, target, body=None, headers=None, **kw):
-        if headers:
-            headers = HttpHeaders(headers)
-            for name in ("content-type", "accept"):
-                value = headers.get(name)
-                if value and "vnd.elasticsearch+" in value:
-                    headers[name] = "application/" + value.split("vnd.elasticsearch+", 1)[1].split(";", 1)[0].strip()
-        return super().perform_request(method, target, body, headers, **kw)
-
-
-def es_client(url: str, **kw) -> Elasticsearch:
-    return Elasticsearch(url, node_class=PlainJsonNode, **kw)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_osmem(port: int | None = None) -> OsmemServer:
-    # japanese=False: nothing here needs kuromoji, and the server starts lighter
-    return OsmemServer.start(japanese=False, addr=f"127.0.0.1:{port or 0}")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,163 @@
+"""Elasticsearch-specific behaviour against a real osmem-server on 127.0.0.1."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pandas as pd
+import pytest
+
+from alerts.build import alerts_from_detections
+from alerts.elastic import ElasticAlertStore
+from alerts.sync import sync_to_elasticsearch
+from ews.schema import Detection, Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
+from ews.store import Store
+
+from osmem_testing import PlainJsonNode, es_client, free_port, start_osmem
+
+pytestmark = pytest.mark.integration
+
+
+def test_templates_aliases_and_strict_mappings(es_store):
+    es = es_store.es
+    for fam, n in es_store.names.items():
+        t = es.indices.get_index_template(name=n.template)["index_templates"][0]["index_template"]
+        assert t["version"] == 1 and t["index_patterns"] == [f"{es_store.prefix}-{fam}-v*"]
+        assert es.indices.get_alias(name=n.read).body.keys() == {n.index}
+        assert es.indices.get_alias(name=n.write)[n.index]["aliases"][n.write].get("is_write_index") is True
+        assert es.indices.get_mapping(index=n.read)[n.index]["mappings"]["dynamic"] == "strict"
+    # osmem has no analysis-nori: the capability check falls back to CJK bigrams
+    assert es_store.text_analysis == "cjk_bigram"
+    tokens = es.indices.analyze(index=es_store.names["documents"].read, analyzer="ko_text", text="반도체 기술")["tokens"]
+    assert [t["token"] for t in tokens] == ["반도", "도체", "기술"]
+    es_store.setup()  # idempotent
+    assert es.indices.get_alias(name=es_store.names["alerts"].read).body.keys() == {es_store.names["alerts"].index}
+
+
+def test_mapping_change_is_a_reindex_behind_the_aliases(es_store):
+    es_store.upsert_alerts(alerts_from_detections([Detection(series="tech:semi.memory", period="2023-07", observed=9,
+                                                             expected=2, alarm=True, direction="surge", score=0.9,
+                                                             method="m")]))
+    v2 = ElasticAlertStore(es_store.es, prefix=es_store.prefix, versions={"alerts": 2})
+    v2.setup()
+    assert es_store.es.indices.get_alias(name=v2.names["alerts"].read).body.keys() == {f"{es_store.prefix}-alerts-v2"}
+    assert es_store.es.indices.get_alias(name=v2.names["alerts"].write).body.keys() == {f"{es_store.prefix}-alerts-v2"}
+    assert v2.count_alerts() == 1 and v2.search()[0].alert.series == "tech:semi.memory"
+
+
+def test_bulk_reports_per_item_errors_and_indexes_the_rest(es_store):
+    w = es_store.names["trends"].write
+    actions = [{"_op_type": "index", "_index": w, "_id": f"ok{i}", "_source": {"series": "s", "period": f"2023-0{i}", "count": i}}
+               for i in range(1, 4)]
+    actions.insert(1, {"_op_type": "index", "_index": w, "_id": "bad", "_source": {"series": "s", "not_a_field": 1}})
+    out = es_store.bulk(actions, refresh=True)
+    assert sorted(out.ok) == ["ok1", "ok2", "ok3"]
+    assert list(out.failed) == ["bad"] and "strict_dynamic_mapping" in out.failed["bad"]
+    assert out.attempts == 1  # a bad document is not retried
+
+
+def _local_store(home, n_docs=40, n_alerts=0) -> Store:
+    store = Store(home)
+    now = dt.datetime.now(dt.timezone.utc)
+    docs = [Document.build(source="demo", source_key=str(i), kind="patent", title=f"반도체 메모리 셀 {i}",
+                           text="DRAM memory cell with a capacitor", lang="ko", fetched_at=now, published=dt.date(2023, 1 + i % 12, 5),
+                           patent=PatentInfo(application_date=dt.date(2023, 1 + i % 12, 1), cpc=["H10B12/00"],
+                                             applicants=[Party(name="SAMSUNG ELECTRONICS", country="KR")]))
+            for i in range(n_docs)]
+    store.upsert_documents(docs)
+    store.upsert_tagged(TaggedDocument(doc_id=d.id, model_version="t1", taxonomy_version="2024.1",
+                                       tagging=Tagging(id=d.id, fields=["semi"], technologies=[TechnologyScore(id="semi.memory", score=0.8)]))
+                        for d in docs)
+    rows = [(f"tech:t{k}.x", f"2023-{m:02d}", m + k) for k in range(5) for m in range(1, 13)]
+    store.replace_counts(pd.DataFrame(rows, columns=["series", "period", "count"]))
+    ds = [Detection(series=f"tech:t{k}.x|applicant:A{k}", period=f"20{10 + k // 12:02d}-{1 + k % 12:02d}", observed=20 + k % 7,
+                    expected=4, lower=1, upper=9, alarm=True, direction="surge", score=0.9, method="nb")
+          for k in range(n_alerts)]
+    store.upsert_alerts(alerts_from_detections(ds))
+    return store
+
+
+def test_a_run_indexes_documents_alerts_and_trends_and_a_rerun_changes_no_counts(tmp_path, es_store):
+    store = _local_store(tmp_path / "home", n_docs=40, n_alerts=12)
+    first = sync_to_elasticsearch(store, es_store)
+    assert first.ok, first.errors
+    assert (first.documents, first.trends, first.alerts_acknowledged) == (40, 60, 12)
+    assert store.pending_alerts() == []
+    counts = (es_store.count_documents(), es_store.count_alerts(),
+              int(es_store.es.count(index=es_store.names["trends"].read)["count"]))
+    assert counts == (40, 12, 60)
+    hits = es_store.es.search(index=es_store.names["documents"].read,
+                              query={"simple_query_string": {"query": "메모리", "fields": ["title"]}})["hits"]["total"]["value"]
+    assert hits == 40
+    second = sync_to_elasticsearch(store, es_store)
+    assert second.ok and second.documents == 0 and second.documents_skipped == 40 and second.alerts_sent == 0
+    es_store.refresh()
+    assert (es_store.count_documents(), es_store.count_alerts(),
+            int(es_store.es.count(index=es_store.names["trends"].read)["count"])) == counts
+
+
+def test_cluster_down_loses_nothing(tmp_path):
+    store = _local_store(tmp_path / "home", n_docs=3, n_alerts=5)
+    dead = ElasticAlertStore(es_client(f"http://127.0.0.1:{free_port()}", max_retries=0), prefix="down",
+                             retries=1, initial_backoff=0.01)
+    res = sync_to_elasticsearch(store, dead)
+    assert not res.ok and "Connection" in " ".join(res.errors)
+    assert len(store.pending_alerts()) == 5
+
+
+class KillOnBulk(PlainJsonNode):
+    """Kills the server (by pid) when the n-th bulk request is about to be sent; test-only."""
+
+    kill_at = 3
+    seen = 0
+    server = None
+    lock = threading.Lock()
+
+    def perform_request(self, method, target, body=None, headers=None, **kw):
+        if target.split("?")[0].endswith("/_bulk"):
+            with KillOnBulk.lock:
+                KillOnBulk.seen += 1
+                if KillOnBulk.seen == KillOnBulk.kill_at and KillOnBulk.server is not None:
+                    KillOnBulk.server.process.kill()
+                    KillOnBulk.server.process.wait()
+        return super().perform_request(method, target, body, headers, **kw)
+
+
+def test_server_killed_mid_bulk_then_restarted_every_alert_exactly_once(tmp_path):
+    from elasticsearch import Elasticsearch
+
+    port = free_port()
+    server = start_osmem(port)
+    store = _local_store(tmp_path / "home", n_docs=5, n_alerts=300)
+    total = store.stats()["alerts"]
+    try:
+        KillOnBulk.server, KillOnBulk.seen = server, 0
+        # documents take bulk 1, trends 2-3 (60 rows, chunks of 50), alerts from bulk 4 on: the third alert chunk dies
+        KillOnBulk.kill_at = 6
+        client = Elasticsearch(server.url, node_class=KillOnBulk, max_retries=0)
+        es = ElasticAlertStore(client, prefix="ews", chunk_size=50, retries=2, initial_backoff=0.01, max_backoff=0.05)
+        res = sync_to_elasticsearch(store, es)
+        assert not res.ok
+        acked = res.alerts_acknowledged
+        assert acked == 100  # two chunks acknowledged before the kill
+        assert len(store.pending_alerts()) == total - acked
+        KillOnBulk.server = None
+        client.close()
+
+        server = start_osmem(port)  # same address, but an in-memory server comes back empty
+        client = es_client(server.url)
+        es = ElasticAlertStore(client, prefix="ews", chunk_size=50)
+        res = sync_to_elasticsearch(store, es)
+        assert res.ok, res.errors
+        assert res.alerts_acknowledged == total - acked and res.alerts_resent == acked
+        assert store.pending_alerts() == []
+        es.refresh()
+        assert es.count_alerts() == total
+        assert es.alert_ids() == {a.id for a in store.list_alerts()}
+        dupes = es.es.search(index=es.names["alerts"].read, size=0,
+                             aggs={"ids": {"terms": {"field": "id", "min_doc_count": 2, "size": 10}}})
+        assert dupes["aggregations"]["ids"]["buckets"] == []
+        client.close()
+    finally:
+        KillOnBulk.server = None
+        server.close()

@@ -1,0 +1,238 @@
+"""What every technology classifier shares: the fit/predict interface, passages, evidence combination.
+
+A classifier scores text passages (`passage_scores`, the part implementations
+differ in); this base class does the rest the same way for all of them:
+
+1. split each document into passages (policy documents are long and mixed),
+2. aggregate passage scores to the document so that a technology must carry a
+   share of the document, not one mention in a 40-page plan,
+3. combine with the patent classes through the CPC concordance (strong but not
+   decisive evidence: odds multiplied, so text that argues against a class can
+   still pull a technology below its threshold),
+4. apply one decision threshold per technology and build the `Tagging` with
+   evidence, plus the fields a document is about without a specific technology.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ews.schema import ClassifyInput, Tagging, TechnologyScore
+from models.classify.terms import field_matcher, strength, technology_matcher
+from models.classify.vocabulary import FIELD_CPC
+
+
+class ModelError(Exception):
+    """A model directory or training set that cannot be used; the message names which and why."""
+
+
+# Passages: a page of text or so. Short documents (patent abstracts, news) stay one passage.
+PASSAGE_CHARS = 1200
+# A technology must hold this share of a long document's passages (top-k mean, k = share × passages).
+PASSAGE_SHARE = 0.1
+
+# Odds that a document is about a technology when one of its classes points there
+# (before the text is read). Concordance groups are chosen to be specific, but a
+# class can be secondary or broad, hence not 1.
+CPC_PRIOR = 0.8
+CPC_PRIOR_MAIN_GROUP = 0.7
+# How far text evidence moves a class-based prior (1 = as if independent; less because
+# text and classes describe the same invention, so their evidence overlaps).
+TEXT_WEIGHT_WITH_CPC = 0.5
+# Odds multiplier when a patent has classes and none points to the technology.
+OTHER_CLASSES_FACTOR = 0.3
+FIELD_THRESHOLD = 0.5
+
+
+def _logit(p: np.ndarray | float) -> np.ndarray | float:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+_PARA = re.compile(r"\n\s*\n|\n(?=\s*(?:[-•●◆□○▶*]|\d+[.)]|[가-하][.)]))")
+
+
+def split_passages(title: str, text: str, size: int = PASSAGE_CHARS) -> list[str]:
+    """Paragraphs packed into passages of about `size` characters; the title joins the first."""
+    body = text.strip()
+    if len(body) <= size * 1.5:
+        return [(title + "\n" + body).strip()]
+    paras = [p.strip() for p in _PARA.split(body) if p and p.strip()]
+    out: list[str] = []
+    cur = ""
+    for p in paras:
+        while len(p) > size * 1.5:  # one huge paragraph: cut at a sentence end near `size`
+            cut = max(p.rfind(". ", 0, size), p.rfind("다. ", 0, size), p.rfind("\n", 0, size))
+            cut = cut + 1 if cut > size // 3 else size
+            out.append(p[:cut].strip())
+            p = p[cut:].strip()
+        if cur and len(cur) + len(p) > size:
+            out.append(cur)
+            cur = p
+        else:
+            cur = (cur + "\n" + p) if cur else p
+    if cur:
+        out.append(cur)
+    if title.strip():
+        out[0] = title.strip() + "\n" + out[0]
+    return out or [title.strip()]
+
+
+def aggregate_passages(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(passages × technologies) -> document scores (mean of the top-k passages) and the best passage per technology."""
+    n = scores.shape[0]
+    best = scores.argmax(axis=0)
+    if n == 1:
+        return scores[0], best
+    k = max(1, math.ceil(PASSAGE_SHARE * n))
+    if k == 1:
+        return scores.max(axis=0), best
+    top = -np.partition(-scores, k - 1, axis=0)[:k]
+    return top.mean(axis=0), best
+
+
+@dataclass
+class PassageEvidence:
+    """Per passage and technology: readable evidence strings (terms, model terms)."""
+
+    items: dict[int, list[str]] = field(default_factory=dict)
+
+
+class TechnologyClassifier:
+    """The shared interface: `fit(records) -> self`, `predict(inputs) -> list[Tagging]`, `save(dir)`.
+
+    Subclasses implement `passage_scores(passages, langs)` returning a
+    (passages × technologies) array of probabilities in [0, 1] and per-passage
+    evidence, and may override `fit`.
+    """
+
+    kind = "abstract"
+    # Lowest log likelihood ratio text may contribute against a class-based prior. A
+    # calibrated text model may veto a class; keywords merely absent from a text prove little.
+    text_lift_floor = -4.0
+
+    def __init__(self, taxonomy=None):
+        from ews.taxonomy import load_taxonomy
+        from ews.taxonomy.concordance import CpcConcordance
+
+        self.taxonomy = taxonomy or load_taxonomy()
+        self.taxonomy_version: str = self.taxonomy.version
+        self.tech_ids: list[str] = self.taxonomy.technology_ids
+        self.tech_field = {t.id: t.field_id for t in self.taxonomy.technologies}
+        self.thresholds = np.full(len(self.tech_ids), 0.5)
+        self.version: str = f"{self.kind}-{self.taxonomy_version}"
+        self.info: dict = {}
+        self._concordance = CpcConcordance(self.taxonomy)
+        self._tech_terms = technology_matcher(self.taxonomy)
+        self._field_terms = field_matcher(self.taxonomy)
+
+    # -- to implement -------------------------------------------------------
+    def passage_scores(self, passages: list[str], langs: list[str | None]) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
+        raise NotImplementedError
+
+    def fit(self, records: list[ClassifyInput], labels: list[list[str]]) -> "TechnologyClassifier":
+        return self
+
+    # -- shared ---------------------------------------------------------------
+    def score_documents(self, inputs: list[ClassifyInput]) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
+        """Document × technology probabilities (classes included) and evidence per document and technology."""
+        spans: list[tuple[int, int]] = []
+        passages: list[str] = []
+        langs: list[str | None] = []
+        for doc in inputs:
+            ps = split_passages(doc.title, doc.text)
+            spans.append((len(passages), len(passages) + len(ps)))
+            passages.extend(ps)
+            langs.extend([doc.lang] * len(ps))
+        P, pev = self.passage_scores(passages, langs) if passages else (np.zeros((0, len(self.tech_ids))), [])
+        out = np.zeros((len(inputs), len(self.tech_ids)))
+        evidence: list[dict[str, list[str]]] = []
+        for d, (doc, (a, b)) in enumerate(zip(inputs, spans)):
+            scores, best = aggregate_passages(P[a:b])
+            ev: dict[str, list[str]] = {}
+            for j, tid in enumerate(self.tech_ids):
+                items = list(pev[a + best[j]].get(tid, ()))
+                if b - a > 1 and items:
+                    snippet = " ".join(passages[a + best[j]].split())[:80]
+                    items.append(f"passage {best[j] + 1}/{b - a}: {snippet}…")
+                if items:
+                    ev[tid] = items
+            scores = self._with_classes(doc.cpc, scores, ev)
+            out[d] = scores
+            evidence.append(ev)
+        return out, evidence
+
+    def _with_classes(self, cpc: list[str], text_p: np.ndarray, ev: dict[str, list[str]]) -> np.ndarray:
+        if not cpc:
+            return text_p
+        matched = self._concordance.technologies(cpc)
+        logit = _logit(text_p)
+        base = _logit(self.base_rates)
+        out = logit.copy()
+        for j, tid in enumerate(self.tech_ids):
+            syms = matched.get(tid)
+            if syms:
+                pats = [m.pattern for s in syms for m in self._concordance.match(s) if m.technology == tid]
+                prior = CPC_PRIOR if any(not p.endswith("/00") for p in pats) else CPC_PRIOR_MAIN_GROUP
+                # text evidence as a likelihood ratio against the base rate, damped
+                lift = max(self.text_lift_floor, logit[j] - base[j])
+                out[j] = _logit(prior) + TEXT_WEIGHT_WITH_CPC * lift
+                ev.setdefault(tid, []).insert(0, "class " + ", ".join(
+                    f"{s} → {p}" + (" (legacy)" if any(m.legacy for m in self._concordance.match(s) if m.pattern == p) else "")
+                    for s, p in zip(syms, pats)))
+            else:
+                out[j] = logit[j] + math.log(OTHER_CLASSES_FACTOR)
+        return np.clip(_sigmoid(out), 0.0, 1.0)
+
+    @property
+    def base_rates(self) -> np.ndarray:
+        """Prior probability of each technology in the text model's training data (for likelihood ratios)."""
+        return getattr(self, "_base_rates", np.full(len(self.tech_ids), 0.02))
+
+    def _fields(self, doc: ClassifyInput, assigned: list[str]) -> list[str]:
+        fields = list(dict.fromkeys(self.tech_field[t] for t in assigned))
+        found = set()
+        # the field's own words; a long document needs them in more than one place
+        passages = split_passages(doc.title, doc.text)
+        need = 1 if len(passages) <= 2 else max(2, math.ceil(PASSAGE_SHARE * len(passages)))
+        counts: dict[str, int] = {}
+        for p in passages:
+            hits = self._field_terms.find(p)
+            for fid, hs in hits.items():
+                if 1 - math.exp(-strength(hs)) >= FIELD_THRESHOLD:
+                    counts[fid] = counts.get(fid, 0) + 1
+        found.update(f for f, c in counts.items() if c >= need)
+        for sym in doc.cpc:
+            for fid, prefixes in FIELD_CPC.items():
+                if any(sym.startswith(p) for p in prefixes):
+                    found.add(fid)
+        order = self.taxonomy.field_ids
+        return fields + [f for f in order if f in found and f not in fields]
+
+    def predict(self, inputs: list[ClassifyInput]) -> list[Tagging]:
+        if not inputs:
+            return []
+        scores, evidence = self.score_documents(inputs)
+        out = []
+        for doc, row, ev in zip(inputs, scores, evidence):
+            idx = [j for j in np.argsort(-row, kind="stable") if row[j] >= self.thresholds[j]]
+            techs = [TechnologyScore(id=self.tech_ids[j], score=float(min(1.0, max(0.0, row[j]))),
+                                     evidence=ev.get(self.tech_ids[j], []) or [f"score {row[j]:.2f}"])
+                     for j in idx]
+            out.append(Tagging(id=doc.id, technologies=techs, fields=self._fields(doc, [t.id for t in techs])))
+        return out
+
+    def predict_ids(self, inputs: list[ClassifyInput]) -> list[list[str]]:
+        scores, _ = self.score_documents(inputs)
+        return [[self.tech_ids[j] for j in np.flatnonzero(row >= self.thresholds)] for row in scores]
+
+    def save(self, model_dir: Path) -> None:
+        raise NotImplementedError

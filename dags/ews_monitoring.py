@@ -1,4 +1,4 @@
-"""The monitoring pipeline: classify → count → detect and alert → report, when new documents land.
+"""The monitoring pipeline: classify → count → detect and alert → index → report, when new documents land.
 
 Thin orchestration: every task calls a function in `ews.tasks`, which the `ews`
 command and the tests call too. Nothing heavy is imported at parse time.
@@ -36,12 +36,18 @@ def ews_monitoring():
         return detect_alerts()
 
     @task
-    def report(alerts: dict) -> str:
+    def index(alerts: dict) -> dict | None:
+        from ews.tasks import index_to_elasticsearch
+
+        return index_to_elasticsearch()
+
+    @task
+    def report(indexed: dict | None) -> str:
         from ews.tasks import write_report
 
         return write_report()
 
-    report(detect(count(classify())))
+    report(index(detect(count(classify()))))
 
 
 ews_monitoring()

@@ -13,7 +13,8 @@ from rich.table import Table
 
 app = typer.Typer(help="Technology-security early-warning system.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
-out = Console()
+# piped output (CI logs, files) gets a wide fixed width so series keys are never cut
+out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 MAX_LISTED_BAD = 20

@@ -23,6 +23,7 @@ class RunSummary:
     report: Path | None = None
     store: dict[str, int] = field(default_factory=dict)
     alert_list: list = field(default_factory=list)
+    index: object | None = None
 
 
 def crawl(store: Store, sources, window_start: dt.date, window_end: dt.date) -> list[SourceHealth]:
@@ -60,6 +61,13 @@ def detect_and_alert(store: Store, as_of: dt.date | None = None) -> dict[str, in
     detections = detect_counts(store.read_counts(), as_of=as_of)
     alerts = alerts_from_detections(detections, store=store)
     return store.upsert_alerts(alerts)
+
+
+def index(store: Store):
+    """Push documents, trends and the alert outbox to Elasticsearch when `EWS_ES_URL` is set (else None)."""
+    from alerts.sync import sync_from_settings
+
+    return sync_from_settings(store)
 
 
 def report(store: Store, out_dir: Path) -> Path:

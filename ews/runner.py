@@ -37,6 +37,7 @@ def run_pipeline(demo: bool = False, window: tuple[dt.date | None, dt.date | Non
         summary.tagged = pipeline.classify(store)
         summary.series = pipeline.count(store, as_of=as_of)
         summary.alerts = pipeline.detect_and_alert(store, as_of=as_of)
+        summary.index = pipeline.index(store)
         summary.report = pipeline.report(store, settings.reports_dir)
         summary.store = store.stats()
         summary.alert_list = store.list_alerts()
@@ -66,6 +67,10 @@ def print_summary(summary: pipeline.RunSummary, console: Console) -> None:
         console.print(a)
     else:
         console.print("no alerts")
+    if summary.index is not None:
+        from alerts.sync import describe
+
+        console.print(f"Elasticsearch: {describe(summary.index)}")
     if summary.report:
         console.print(f"report: {summary.report}")
     console.print(f"data directory: {get_settings().home}")

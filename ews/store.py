@@ -14,13 +14,15 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
-
 from ews.ids import stable_id
 from ews.schema import Alert, Document, SourceHealth, TaggedDocument
+
+if TYPE_CHECKING:  # pandas costs seconds to import; crawl subprocesses never need it
+    import pandas as pd
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS raw (
@@ -178,7 +180,7 @@ class Store:
             yield TaggedDocument.model_validate_json(body)
 
     # count series ----------------------------------------------------------
-    def replace_counts(self, counts: pd.DataFrame) -> int:
+    def replace_counts(self, counts: "pd.DataFrame") -> int:
         """Replace all count series with a fresh aggregation (columns series, period, count)."""
         rows = [(str(s), str(p), int(c)) for s, p, c in counts[["series", "period", "count"]].itertuples(index=False)]
         with self.transaction() as c:
@@ -186,7 +188,9 @@ class Store:
             c.executemany("INSERT INTO counts VALUES (?,?,?)", rows)
         return len(rows)
 
-    def read_counts(self) -> pd.DataFrame:
+    def read_counts(self) -> "pd.DataFrame":
+        import pandas as pd
+
         return pd.read_sql_query("SELECT series, period, count FROM counts ORDER BY series, period", self._conn)
 
     # alerts ----------------------------------------------------------------

@@ -6,6 +6,7 @@ and the `EWS_*` environment; the `ews` command calls the same pipeline functions
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 
 from ews import pipeline
@@ -54,6 +55,19 @@ def count_series(as_of: str | None = None) -> int:
 def detect_alerts(as_of: str | None = None) -> dict:
     with Store(get_settings().home) as store:
         return pipeline.detect_and_alert(store, as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None)
+
+
+def index_to_elasticsearch() -> dict | None:
+    """Raises when the cluster refused part of the run, so Airflow retries; the outbox keeps the rest."""
+    with Store(get_settings().home) as store:
+        res = pipeline.index(store)
+    if res is None:
+        return None
+    if not res.ok:
+        raise RuntimeError(f"indexing incomplete: {'; '.join(res.errors[:3])}")
+    from alerts.sync import describe
+
+    return json.loads(describe(res))
 
 
 def write_report() -> str:

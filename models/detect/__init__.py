@@ -7,14 +7,19 @@ Every detector takes a count Series indexed by consecutive period strings and
 returns one `ews.schema.Detection` per period it could judge; see `base.py`.
 """
 from models.detect.base import Detector, LowCountGuard
+from models.detect.ears import EARSC1Detector, EARSC2Detector, EARSC3Detector
+from models.detect.farrington import FarringtonFlexibleDetector
+from models.detect.glr import GLRShiftDetector
 from models.detect.counts import detect_counts, series_from_rows
 from models.detect.robust import RobustBaselineDetector
 from models.detect.select import AutoDetector, default_detector
 
-__all__ = ["Detector", "LowCountGuard", "detect_counts", "series_from_rows", "RobustBaselineDetector",
+__all__ = ["Detector", "LowCountGuard", "EARSC1Detector", "EARSC2Detector", "EARSC3Detector",
+           "FarringtonFlexibleDetector", "GLRShiftDetector", "detect_counts", "series_from_rows", "RobustBaselineDetector",
            "AutoDetector", "default_detector"]
 
 
 def all_detectors() -> list[Detector]:
     """One instance of every detector class with its default settings (the contract test runs them all)."""
-    return [RobustBaselineDetector(), default_detector()]
+    return [RobustBaselineDetector(), FarringtonFlexibleDetector(), GLRShiftDetector(), EARSC1Detector(),
+            EARSC2Detector(), EARSC3Detector(), default_detector()]

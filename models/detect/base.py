@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import math
+
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ews.periods import granularity
 from ews.schema import Detection
@@ -70,20 +72,41 @@ def season_length(periods: list[str]) -> int:
     return SEASON_LENGTH[granularity(periods[0])] if periods else 1
 
 
-def nb_distribution(mean: float, dispersion: float):
-    """Negative binomial with the given mean and variance dispersion*mean (Poisson when dispersion <= 1)."""
+def nb_cdf(k: float, mean: float, dispersion: float) -> float:
+    """P(Y <= k) for Y negative binomial with the given mean and variance dispersion*mean (Poisson when <= 1).
+
+    Written with the regularised incomplete beta/gamma functions rather than
+    scipy.stats' frozen distributions, which cost about a millisecond each and
+    are called for every period of every series.
+    """
+    if k < 0:
+        return 0.0
     mean = max(mean, 1e-9)
+    k = math.floor(k)
     if dispersion <= 1.0 + 1e-9:
-        return stats.poisson(mean)
+        return float(special.gammaincc(k + 1, mean))
     size = mean / (dispersion - 1.0)
-    return stats.nbinom(size, size / (size + mean))
+    return float(special.betainc(size, k + 1, size / (size + mean)))
+
+
+def nb_quantile(q: float, mean: float, dispersion: float) -> float:
+    """The smallest integer k with P(Y <= k) >= q (bisection on the cdf)."""
+    lo, hi = -1, max(1, int(mean + 10.0 * math.sqrt(max(dispersion, 1.0) * max(mean, 1.0)) + 10))
+    while nb_cdf(hi, mean, dispersion) < q:
+        hi *= 2
+    while hi - lo > 1:  # invariant: cdf(lo) < q <= cdf(hi)
+        mid = (lo + hi) // 2
+        if nb_cdf(mid, mean, dispersion) >= q:
+            hi = mid
+        else:
+            lo = mid
+    return float(hi)
 
 
 def tail_probabilities(observed: float, mean: float, dispersion: float) -> tuple[float, float]:
     """(P(Y >= observed), P(Y <= observed)) under the NB/Poisson predictive distribution."""
-    dist = nb_distribution(mean, dispersion)
     y = int(round(observed))
-    return float(dist.sf(y - 1)), float(dist.cdf(y))
+    return 1.0 - nb_cdf(y - 1, mean, dispersion), nb_cdf(y, mean, dispersion)
 
 
 def count_verdict(*, series: str, period: str, observed: float, expected: float, dispersion: float,
@@ -93,9 +116,8 @@ def count_verdict(*, series: str, period: str, observed: float, expected: float,
     Bounds are the alpha and 1-alpha quantiles; the alarm is raised when the
     observed count lies outside them and the low-count guard allows it.
     """
-    dist = nb_distribution(expected, dispersion)
-    lower = float(dist.ppf(alpha)) if expected > 0 else 0.0
-    upper = float(dist.ppf(1.0 - alpha))
+    lower = nb_quantile(alpha, expected, dispersion) if expected > 0 else 0.0
+    upper = nb_quantile(1.0 - alpha, expected, dispersion)
     p_up, p_down = tail_probabilities(observed, expected, dispersion)
     direction = "surge" if observed >= expected else "drop"
     p = p_up if direction == "surge" else p_down

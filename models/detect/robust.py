@@ -8,12 +8,31 @@ distribution is a negative binomial with that mean and dispersion.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ews.schema import Detection
 from models.detect.base import LowCountGuard, count_verdict, series_values
+
+
+def mann_kendall_p(y: np.ndarray) -> float:
+    """Two-sided p-value of the Mann–Kendall trend test (normal approximation, continuity-corrected)."""
+    n = len(y)
+    i, j = np.triu_indices(n, k=1)
+    s = float(np.sign(y[j] - y[i]).sum())
+    var = n * (n - 1) * (2 * n + 5) / 18.0
+    if s == 0 or var <= 0:
+        return 1.0
+    z = (abs(s) - 1.0) / math.sqrt(var)
+    return math.erfc(z / math.sqrt(2.0))
+
+
+def trimmed_mean(y: np.ndarray, cut: float = 0.25) -> float:
+    k = int(cut * len(y))
+    s = np.sort(y)
+    return float(s[k:len(y) - k].mean())
 
 
 def theil_sen_slope(y: np.ndarray) -> float:
@@ -52,11 +71,11 @@ class RobustBaselineDetector:
         x = np.arange(n, dtype=float)
         slope = 0.0
         if self.trend and n >= self.min_trend_history and np.ptp(history) > 0:
-            if stats.kendalltau(x, history).pvalue < self.trend_p:
+            if mann_kendall_p(history) < self.trend_p:
                 slope = theil_sen_slope(history)
         # level: 25 %-trimmed mean of the detrended values (robust like a median, less coarse on
         # small integer counts), placed at the window centre
-        level = float(stats.trim_mean(history - slope * (x - x.mean()), 0.25))
+        level = float(trimmed_mean(history - slope * (x - x.mean())))
         fitted = level + slope * (x - x.mean())
         expected = level + slope * (n - x.mean())
         expected = float(np.clip(expected, 0.0, 2.0 * max(history.max(), 1.0)))

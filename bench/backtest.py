@@ -1,0 +1,422 @@
+"""Backtest of the count detectors on real patent series with seeded injected surges and drops.
+
+    .venv/bin/python bench/backtest.py [--data ../shared/data] [--seed 20240601] [--copies 2] [--quick]
+
+Series (read from the shared data folder when present, skipped when absent,
+never copied into the project):
+- yearly: IEA energy-technology patents per country and sector (2000–2018),
+  OECD inventor-country counts for batteries, PV, wind, climate mitigation
+  (1990–2017), energy storage (1995–2017), all technologies (2000–2018), NSF
+  NCSES US grants per WIPO field and country (1998–2018);
+- monthly: Lens drone families per CPC subclass and per office by application
+  month (2000-01 to 2015-12), PatentsView NVIDIA grants per CPC subclass by
+  grant month (2000-01 to 2024-12).
+The tails of filing-dated series are cut where publication lag makes them
+incomplete (the detectors' lag guard is tested in the unit tests; here the
+question is how well they see events). Series too thin to carry an event
+(median under 5 a period) are left out.
+
+Events (one per copy of a series, seeded): a surge of factor 1.5–4 for 1–3
+periods, a sustained shift of factor 1.5–3 for 6–12 periods (4–6 when yearly),
+or a drop to a fraction 0.1–0.5 for 1–3 periods, starting after the first 30 %
+of the series. Surges add Poisson((f-1)·level) to the real count (level: the
+median of the 12 periods before the event), drops thin it binomially, so
+injected counts are counts.
+
+Scoring, over the periods after the first 30 % of each series: an event is
+detected when an alarm of its direction falls inside it (delay: periods from
+its start to the first such alarm); an alarm is true when it falls inside an
+event of its direction, false otherwise (real surges in the real series count
+as false alarms: there is no ground truth for them). Precision = true alarms /
+alarms, F1 from precision and detection rate.
+
+Baselines, implemented here from their published definitions:
+- ElastAlert2 `spike` rule (spike_height 2, spike_type both, timeframe one
+  period): alarm when the current window's count is >= 2× the previous
+  window's or <= half of it (a period with both windows empty is not evaluated,
+  as ElastAlert only evaluates on events);
+- EARS C2 (Hutwagner et al. 2003): mean and sd of the 7 periods ending 3
+  before the current one, alarm beyond mean ± 3 sd;
+- Poisson 0.999: lambda the mean of the last 6 periods, alarm above the 0.999
+  quantile or below the 0.001 quantile.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from models.detect import all_detectors, default_detector  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+MIN_MEDIAN = 5.0          # yearly series: a median under 5 a year cannot carry an event
+MIN_MEAN_MONTHLY = 2.0    # monthly series: at least 2 documents a month on average
+
+
+@dataclass
+class RealSeries:
+    dataset: str
+    key: str
+    periods: list[str]
+    values: np.ndarray
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+def _yearly(dataset: str, frame: pd.DataFrame, key_cols: list[str], year_col: str, value_col: str,
+            first: int, last: int) -> list[RealSeries]:
+    out = []
+    frame = frame[(frame[year_col] >= first) & (frame[year_col] <= last)]
+    for key, rows in frame.groupby(key_cols, sort=True):
+        by_year = rows.groupby(year_col)[value_col].sum()
+        years = list(range(int(by_year.index.min()), int(by_year.index.max()) + 1))
+        values = np.round(by_year.reindex(years, fill_value=0).to_numpy(dtype=float))
+        out.append(RealSeries(dataset, "|".join(map(str, key if isinstance(key, tuple) else (key,))),
+                              [str(y) for y in years], values))
+    return out
+
+
+def load_iea(data: Path) -> list[RealSeries]:
+    f = data / "patent_count_timeseries" / "iea_energy_patents_by_country_tech_2000_2021.csv"
+    if not f.exists():
+        return []
+    d = pd.read_csv(f)
+    d = d[d["indicator"] == "Total"]
+    return _yearly("IEA yearly", d, ["countryISO", "techSector"], "year", "value", 2000, 2018)
+
+
+def load_oecd(data: Path) -> list[RealSeries]:
+    base = data / "patent_count_timeseries"
+    out = []
+    for name, first, last in [("oecd_pat_dev_envtech_batteries_pv_wind_1990_2020.csv", 1990, 2017),
+                              ("oecd_pat_dev_energy_storage.csv", 1995, 2017)]:
+        f = base / name
+        if f.exists():
+            d = pd.read_csv(f, encoding="utf-8-sig")
+            out += _yearly("OECD yearly", d, ["COU", "DOM"], "YEA", "Value", first, last)
+    f = base / "oecd_pat_dev_all_technologies.csv"
+    if f.exists():
+        d = pd.read_csv(f)
+        out += _yearly("OECD yearly", d, ["REF_AREA", "TECH"], "TIME_PERIOD", "OBS_VALUE", 2000, 2018)
+    return out
+
+
+def load_ncses(data: Path) -> list[RealSeries]:
+    folder = data / "patent_count_timeseries" / "ncses_uspto_by_wipo_field_1998_2018"
+    out = []
+    for f in sorted(folder.glob("ncses_*.csv")) if folder.exists() else []:
+        d = pd.read_csv(f)
+        cols = [c for c in d.columns if c.startswith("field_") and c.endswith("_uspto_patents")]
+        if not cols or "region_country_or_economy_full_path" not in d.columns:
+            continue  # tables by class or of indices, not counts by country
+        for _, row in d.iterrows():
+            values = pd.to_numeric(row[cols], errors="coerce").to_numpy(dtype=float)
+            if np.isnan(values).any():
+                continue
+            years = [c.split("_")[1] for c in cols]
+            out.append(RealSeries("NCSES yearly", f"{f.stem}|{row['region_country_or_economy_full_path']}",
+                                  years, values))
+    return out
+
+
+def _monthly(dataset: str, dates: pd.Series, keys: pd.Series, first: str, last: str) -> list[RealSeries]:
+    months = pd.period_range(first, last, freq="M")
+    frame = pd.DataFrame({"month": pd.to_datetime(dates, errors="coerce").dt.to_period("M"), "key": keys})
+    frame = frame.dropna()
+    frame = frame[(frame["month"] >= months[0]) & (frame["month"] <= months[-1])]
+    out = []
+    for key, rows in frame.groupby("key", sort=True):
+        counts = rows.groupby("month").size().reindex(months, fill_value=0)
+        out.append(RealSeries(dataset, str(key), [str(p) for p in months], counts.to_numpy(dtype=float)))
+    return out
+
+
+def load_drones(data: Path) -> list[RealSeries]:
+    f = data / "lens_drones" / "drones_fulltext_families_5884.csv"
+    if not f.exists():
+        return []
+    d = pd.read_csv(f, usecols=["Application Date", "CPC Classifications", "Jurisdiction"])
+    sub = d.assign(cpc=d["CPC Classifications"].fillna("").str.split(";;"))
+    sub = sub.explode("cpc")
+    sub["cpc"] = sub["cpc"].str.strip().str[:4]
+    sub = sub[sub["cpc"].str.len() == 4].drop_duplicates()
+    out = _monthly("drones monthly", sub["Application Date"], "cpc:" + sub["cpc"], "2000-01", "2015-12")
+    out += _monthly("drones monthly", d["Application Date"], "office:" + d["Jurisdiction"], "2000-01", "2015-12")
+    return out
+
+
+def load_nvidia(data: Path) -> list[RealSeries]:
+    folder = data / "patentsview_nvidia"
+    if not (folder / "nvidia_patent.csv").exists():
+        return []
+    pat = pd.read_csv(folder / "nvidia_patent.csv", usecols=["patent_id", "patent_date"], dtype=str)
+    cpc = pd.read_csv(folder / "nvidia_cpc.csv", usecols=["patent_id", "cpc_subclass"], dtype=str).drop_duplicates()
+    m = cpc.merge(pat, on="patent_id")
+    out = _monthly("NVIDIA monthly", m["patent_date"], "cpc:" + m["cpc_subclass"], "2000-01", "2024-12")
+    out += _monthly("NVIDIA monthly", pat["patent_date"], pd.Series("all", index=pat.index), "2000-01", "2024-12")
+    return out
+
+
+def load_all(data: Path) -> list[RealSeries]:
+    series = load_iea(data) + load_oecd(data) + load_ncses(data) + load_drones(data) + load_nvidia(data)
+    def thick_enough(s: RealSeries) -> bool:
+        if len(s.periods[0]) == 4:
+            return np.median(s.values) >= MIN_MEDIAN
+        return s.values.mean() >= MIN_MEAN_MONTHLY
+
+    return [s for s in series if len(s.values) >= 15 and thick_enough(s)]
+
+
+def balanced(series: list[RealSeries], per_dataset: int, seed: int) -> list[RealSeries]:
+    """At most `per_dataset` series from each dataset (a seeded sample), so NCSES's 1,200 tables do not drown the rest."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for name in sorted({s.dataset for s in series}):
+        group = [s for s in series if s.dataset == name]
+        if len(group) > per_dataset:
+            group = [group[i] for i in sorted(rng.choice(len(group), size=per_dataset, replace=False))]
+        out += group
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- events
+
+
+@dataclass
+class Event:
+    kind: str        # spike, shift, drop
+    direction: str   # surge, drop
+    start: int
+    end: int         # inclusive
+    factor: float
+
+
+@dataclass
+class Case:
+    real: RealSeries
+    values: np.ndarray
+    event: Event | None
+    eval_start: int
+
+
+def inject(real: RealSeries, rng: np.random.Generator) -> Case:
+    y = real.values.copy()
+    n = len(y)
+    eval_start = int(math.ceil(0.3 * n))
+    yearly = len(real.periods[0]) == 4
+    kind = rng.choice(["spike", "shift", "drop"])
+    if kind == "shift":
+        length = int(rng.integers(4, 7) if yearly else rng.integers(6, 13))
+        factor = float(rng.uniform(1.5, 3.0))
+    elif kind == "spike":
+        length, factor = int(rng.integers(1, 4)), float(rng.uniform(1.5, 4.0))
+    else:
+        length, factor = int(rng.integers(1, 4)), float(rng.uniform(0.1, 0.5))
+    length = min(length, n - eval_start)
+    start = int(rng.integers(eval_start, n - length + 1))
+    end = start + length - 1
+    if kind == "drop":
+        y[start:end + 1] = rng.binomial(y[start:end + 1].astype(int), factor)
+    else:
+        level = float(np.median(y[max(0, start - 12):start]))
+        y[start:end + 1] = y[start:end + 1] + rng.poisson((factor - 1.0) * max(level, 1.0), size=length)
+    ev = Event(str(kind), "drop" if kind == "drop" else "surge", start, end, factor)
+    return Case(real, y, ev, eval_start)
+
+
+def make_cases(series: list[RealSeries], seed: int, copies: int) -> list[Case]:
+    """`copies` injected copies of each yearly series, 5× as many of each (ten times longer) monthly one."""
+    rng = np.random.default_rng(seed)
+    return [inject(s, rng) for s in series for _ in range(copies if len(s.periods[0]) == 4 else 5 * copies)]
+
+
+# ---------------------------------------------------------------------------------------------- baselines
+
+
+class ElastAlertSpike:
+    """ElastAlert2 `spike` rule: current window vs the previous one, spike_height 2, both directions."""
+
+    name = "baseline: ElastAlert2 spike (ratio 2)"
+
+    def alarms(self, y: np.ndarray) -> list[tuple[int, str]]:
+        out = []
+        for t in range(1, len(y)):
+            ref, cur = y[t - 1], y[t]
+            if ref == 0 and cur == 0:
+                continue
+            if cur >= 2 * ref:
+                out.append((t, "surge"))
+            elif cur <= ref / 2:
+                out.append((t, "drop"))
+        return out
+
+
+class EARSC2Baseline:
+    """EARS C2 as published: baseline t-9..t-3, alarm beyond mean ± 3 sd."""
+
+    name = "baseline: EARS C2"
+
+    def alarms(self, y):
+        out = []
+        for t in range(9, len(y)):
+            base = y[t - 9:t - 2]
+            m, s = base.mean(), base.std(ddof=1)
+            if y[t] > m + 3 * s:
+                out.append((t, "surge"))
+            elif y[t] < m - 3 * s:
+                out.append((t, "drop"))
+        return out
+
+
+class Poisson999:
+    """Poisson threshold: lambda = mean of the last 6 periods, alarm outside the 0.001/0.999 quantiles."""
+
+    name = "baseline: Poisson 0.999 (last 6)"
+
+    def alarms(self, y):
+        out = []
+        for t in range(6, len(y)):
+            lam = max(y[t - 6:t].mean(), 1e-9)
+            if y[t] > stats.poisson.ppf(0.999, lam):
+                out.append((t, "surge"))
+            elif y[t] < stats.poisson.ppf(0.001, lam):
+                out.append((t, "drop"))
+        return out
+
+
+class ProductDetector:
+    """Adapts a `models.detect` detector to the bench: alarms as (index, direction)."""
+
+    def __init__(self, det, label=None):
+        self.det = det
+        self.name = label or det.name
+
+    def alarms(self, y, periods):
+        s = pd.Series(y, index=periods, name="bench")
+        pos = {p: i for i, p in enumerate(periods)}
+        return [(pos[d.period], d.direction) for d in self.det.detect(s) if d.alarm]
+
+
+# ---------------------------------------------------------------------------------------------- scoring
+
+
+@dataclass
+class Score:
+    events: int = 0
+    detected: int = 0
+    alarms: int = 0
+    true_alarms: int = 0
+    periods: int = 0
+    quiet_periods: int = 0
+    delays: list | None = None
+
+    def add(self, case: Case, alarms: list[tuple[int, str]]) -> None:
+        self.delays = self.delays if self.delays is not None else []
+        ev = case.event
+        n = len(case.values)
+        self.periods += n - case.eval_start
+        in_event = (lambda t: ev is not None and ev.start <= t <= ev.end)
+        self.quiet_periods += sum(1 for t in range(case.eval_start, n) if not in_event(t))
+        hits = []
+        for t, direction in alarms:
+            if t < case.eval_start:
+                continue
+            self.alarms += 1
+            if in_event(t) and direction == ev.direction:
+                self.true_alarms += 1
+                hits.append(t)
+        if ev is not None:
+            self.events += 1
+            if hits:
+                self.detected += 1
+                self.delays.append(min(hits) - ev.start)
+
+    def row(self) -> dict:
+        rate = self.detected / self.events if self.events else 0.0
+        precision = self.true_alarms / self.alarms if self.alarms else 0.0
+        f1 = 2 * precision * rate / (precision + rate) if precision + rate else 0.0
+        false_alarms = self.alarms - self.true_alarms
+        return {"detection rate": rate, "false alarms / 100": 100.0 * false_alarms / max(self.quiet_periods, 1),
+                "precision": precision, "F1": f1,
+                "median delay": float(np.median(self.delays)) if self.delays else float("nan")}
+
+
+def evaluate(detectors, cases: list[Case]) -> dict[str, dict[str, Score]]:
+    results: dict[str, dict[str, Score]] = {}
+    for det in detectors:
+        by_set: dict[str, Score] = {}
+        t0 = time.time()
+        for case in cases:
+            if isinstance(det, ProductDetector):
+                alarms = det.alarms(case.values, case.real.periods)
+            else:
+                alarms = det.alarms(case.values)
+            for name in ("all", case.real.dataset, f"event: {case.event.kind}"):
+                by_set.setdefault(name, Score()).add(case, alarms if name != f"event: {case.event.kind}" else alarms)
+        results[det.name] = by_set
+        print(f"  {det.name}: {time.time() - t0:.1f} s", file=sys.stderr)
+    return results
+
+
+def markdown(results: dict[str, dict[str, Score]], subset: str = "all") -> str:
+    cols = ["detection rate", "false alarms / 100", "precision", "F1", "median delay"]
+    lines = ["| detector | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for name, by_set in results.items():
+        if subset not in by_set:
+            continue
+        r = by_set[subset].row()
+        cells = [f"{r['detection rate']:.2f}", f"{r['false alarms / 100']:.2f}", f"{r['precision']:.2f}",
+                 f"{r['F1']:.2f}", f"{r['median delay']:.1f}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--copies", type=int, default=2, help="injected copies per real series")
+    ap.add_argument("--per-dataset", type=int, default=150, help="at most this many real series per dataset")
+    ap.add_argument("--quick", action="store_true", help="at most 40 series per dataset, default detector and baselines")
+    ap.add_argument("--only", default="", help="comma-separated substrings of detector names to run")
+    args = ap.parse_args(argv)
+    if not args.data.exists():
+        print(f"no data at {args.data}: nothing to backtest (the benchmark reads the shared data folder)")
+        return 0
+    series = load_all(args.data)
+    if not series:
+        print(f"no usable series under {args.data}")
+        return 0
+    series = balanced(series, 40 if args.quick else args.per_dataset, args.seed)
+    cases = make_cases(series, args.seed, args.copies)
+    counts = pd.Series([s.dataset for s in series]).value_counts().to_dict()
+    print(f"{len(series)} real series ({counts}), {len(cases)} cases, seed {args.seed}\n")
+    product = [ProductDetector(default_detector(), f"default: {default_detector().name}")]
+    if not args.quick:
+        product += [ProductDetector(d) for d in all_detectors() if d.name != default_detector().name]
+    detectors = product + [ElastAlertSpike(), EARSC2Baseline(), Poisson999()]
+    if args.only:
+        keys = args.only.split(",")
+        detectors = [d for d in detectors if any(k in d.name for k in keys)]
+    results = evaluate(detectors, cases)
+    print(markdown(results))
+    subsets = sorted({k for by in results.values() for k in by if k != "all"})
+    for subset in subsets:
+        print(f"\n{subset}\n")
+        print(markdown(results, subset))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

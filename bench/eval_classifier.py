@@ -1,0 +1,298 @@
+"""Measure the technology classifier on real data: per-technology P/R/F1, micro/macro, throughput.
+
+Reads ../shared/data (next to the project) when present and skips what is absent;
+never copies it into the project.
+
+- USPTO random patents (uspto_random10k_dev.jsonl.gz) and NVIDIA patents
+  (patentsview_nvidia/): labels through the CPC concordance; a part held out by a
+  hash of the patent id; the text model is trained on the rest and scored on the
+  held-out TEXT ALONE (classes removed). Most random patents are none of the 50,
+  so a false positive on them counts as much as a miss.
+- Korean policy passages (policy_ko_dev.jsonl): `strong` labels must be found,
+  `weak` ones are neither required nor penalised (predicting one is not a false
+  positive, missing one is not a miss). Fields scored the same way.
+- Baselines: the built-in keyword classifier on the same text, and a bare
+  TF-IDF + LinearSVC on the same labels.
+- Throughput: `ews classify` as a subprocess on documents of 1,500 characters,
+  wall time including process start and model load.
+
+    .venv/bin/python bench/eval_classifier.py [--data ../shared/data] [--quick] [--save-model DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ews.schema import ClassifyInput  # noqa: E402
+from ews.taxonomy import load_taxonomy  # noqa: E402
+from ews.taxonomy.concordance import CpcConcordance  # noqa: E402
+
+HELDOUT = 0.25
+
+
+def heldout(key: str) -> bool:
+    return int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < HELDOUT
+
+
+def _cpc(symbols):
+    from ews.schema import normalize_cpc
+
+    out = []
+    for s in symbols:
+        try:
+            out.append(normalize_cpc(s))
+        except ValueError:
+            pass
+    return out
+
+
+def load_uspto(data: Path) -> list[ClassifyInput]:
+    path = data / "uspto_random10k_dev.jsonl.gz"
+    if not path.exists():
+        return []
+    out = []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            if not d["cpc"]:  # 2005 grants carry no classes: their labels are unknown, not "none"
+                continue
+            out.append(ClassifyInput(id=d["patent_id"], text=d["abstract"] or "", cpc=_cpc(d["cpc"])))
+    return out
+
+
+def load_nvidia(data: Path) -> list[ClassifyInput]:
+    d = data / "patentsview_nvidia"
+    if not (d / "nvidia_patent.csv").exists():
+        return []
+    csv.field_size_limit(10**8)
+    titles = {r["patent_id"]: r["patent_title"] for r in csv.DictReader(open(d / "nvidia_patent.csv", encoding="utf-8"))}
+    abstracts = {r["patent_id"]: r["patent_abstract"]
+                 for r in csv.DictReader(open(d / "nvidia_patent_abstract.csv", encoding="utf-8"))}
+    cpc: dict[str, list[str]] = {}
+    for r in csv.DictReader(open(d / "nvidia_cpc.csv", encoding="utf-8")):
+        cpc.setdefault(r["patent_id"], []).append(r["cpc_group"])
+    return [ClassifyInput(id=f"nv{pid}", title=titles.get(pid, ""), text=abstracts.get(pid, "") or "",
+                          cpc=_cpc(cpc.get(pid, [])))
+            for pid in titles if pid in cpc]
+
+
+def load_policy(data: Path) -> list[dict]:
+    path = data / "policy_ko_dev.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def concordance_labels(recs: list[ClassifyInput]) -> list[list[str]]:
+    conc = CpcConcordance(load_taxonomy())
+    return [sorted(conc.technologies(r.cpc)) for r in recs]
+
+
+def text_only(recs):
+    return [r.model_copy(update={"cpc": []}) for r in recs]
+
+
+def score(pred, gold, ignore=None):
+    """Counts per technology; `ignore[i]` holds labels neither required nor penalised for item i."""
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for i, (p, g) in enumerate(zip(pred, gold)):
+        ign = set(ignore[i]) if ignore else set()
+        p, g = set(p) - (ign - set(g)), set(g)
+        for t in p & g:
+            tp[t] += 1
+        for t in p - g:
+            fp[t] += 1
+        for t in g - p:
+            fn[t] += 1
+    return tp, fp, fn
+
+
+def prf(a, b, c):
+    p = a / (a + b) if a + b else 0.0
+    r = a / (a + c) if a + c else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def summary(name, counts, n_docs, per_table=False):
+    tp, fp, fn = counts
+    mp, mr, mf = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    keys = sorted(set(tp) | set(fp) | set(fn))
+    f1s = [prf(tp[k], fp[k], fn[k])[2] for k in keys if tp[k] + fn[k]]
+    macro = sum(f1s) / len(f1s) if f1s else 0.0
+    print(f"{name:58s} docs {n_docs:5d}  micro P {mp:.3f} R {mr:.3f} F1 {mf:.3f}  macro-F1 {macro:.3f}"
+          f"  (tp {sum(tp.values())} fp {sum(fp.values())} fn {sum(fn.values())})")
+    if per_table:
+        print()
+        print("| technology | support | predicted | precision | recall | F1 |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for k in sorted(keys, key=lambda k: (-(tp[k] + fn[k]), k)):
+            p, r, f = prf(tp[k], fp[k], fn[k])
+            print(f"| {k} | {tp[k] + fn[k]} | {tp[k] + fp[k]} | {p:.2f} | {r:.2f} | {f:.2f} |")
+        print()
+    return {"micro_p": mp, "micro_r": mr, "micro_f1": mf, "macro_f1": macro}
+
+
+def svm_baseline(train, ytrain, test, tech_ids):
+    """The floor: bare TF-IDF + LinearSVC one-vs-rest on the same labels."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
+
+    vec = TfidfVectorizer(sublinear_tf=True, min_df=2)
+    X = vec.fit_transform([r.title + " " + r.text for r in train])
+    Xt = vec.transform([r.title + " " + r.text for r in test])
+    pred = [[] for _ in test]
+    for t in tech_ids:
+        y = np.array([t in ys for ys in ytrain])
+        if y.sum() == 0:
+            continue
+        m = LinearSVC().fit(X, y)
+        for i in np.flatnonzero(m.predict(Xt)):
+            pred[i].append(t)
+    return pred
+
+
+def throughput(model_dir: Path | None, source_texts: list[str], n: int) -> float:
+    """Documents per second of `ews classify` end to end (process start, model load, read, tag, write)."""
+    ews = Path(sys.executable).with_name("ews")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in.jsonl"
+        with open(src, "w", encoding="utf-8") as f:
+            k = 0
+            for i in range(n):
+                text = ""
+                while len(text) < 1500:
+                    text += source_texts[k % len(source_texts)] + " "
+                    k += 1
+                f.write(json.dumps({"id": f"d{i}", "text": text[:1500]}, ensure_ascii=False) + "\n")
+        cmd = [str(ews), "classify", "--input", str(src), "--output", str(Path(tmp) / "out.jsonl")]
+        if model_dir:
+            cmd += ["--model", str(model_dir)]
+        env = dict(os.environ, EWS_HOME=str(Path(tmp) / "home"))
+        t0 = time.perf_counter()
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        dt = time.perf_counter() - t0
+        if r.returncode:
+            print(r.stderr)
+            return 0.0
+        return n / dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--quick", action="store_true", help="skip baselines and throughput")
+    ap.add_argument("--save-model", type=Path, help="also write the model trained on all patents here")
+    ap.add_argument("--n-throughput", type=int, default=10000)
+    args = ap.parse_args()
+    if not args.data.exists():
+        print(f"skipped: {args.data} not found (the evaluation data lives outside the project)")
+        return
+
+    from models.classify.rules import KeywordConcordanceClassifier
+    from models.classify.text_model import TextModelClassifier
+
+    tax = load_taxonomy()
+    uspto, nvidia, policy = load_uspto(args.data), load_nvidia(args.data), load_policy(args.data)
+    print(f"data: {len(uspto)} USPTO random patents with classes, {len(nvidia)} NVIDIA patents, "
+          f"{len(policy)} Korean policy passages")
+    sets = {"uspto": uspto, "nvidia": nvidia}
+    train, ytrain, tests = [], [], {}
+    for name, recs in sets.items():
+        labels = concordance_labels(recs)
+        tr = [(r, y) for r, y in zip(recs, labels) if not heldout(r.id)]
+        te = [(r, y) for r, y in zip(recs, labels) if heldout(r.id)]
+        train += [r for r, _ in tr]
+        ytrain += [y for _, y in tr]
+        tests[name] = ([r for r, _ in te], [y for _, y in te])
+        pos = sum(1 for y in labels if y)
+        print(f"  {name}: {len(tr)} train / {len(te)} held out; {pos} of {len(recs)} ({pos / max(1, len(recs)):.0%}) "
+              f"are one of the 50 through the concordance")
+
+    results = {}
+    t0 = time.perf_counter()
+    model = TextModelClassifier(tax).fit(train, ytrain)
+    print(f"text model trained on {len(train)} patents in {time.perf_counter() - t0:.0f} s; "
+          f"{int(model.trained_.sum())} technologies with enough examples")
+    rules = KeywordConcordanceClassifier(tax)
+
+    print("\n## Held-out patents, text alone (classes removed)\n")
+    for name, (te, yte) in tests.items():
+        if not te:
+            continue
+        pred = model.predict_ids(text_only(te))
+        results[f"{name}/text-model"] = summary(f"{name}: text model", score(pred, yte), len(te))
+        pred_r = rules.predict_ids(text_only(te))
+        results[f"{name}/keywords"] = summary(f"{name}: keywords only (built-in)", score(pred_r, yte), len(te))
+        if not args.quick:
+            pred_s = svm_baseline(train, ytrain, te, tax.technology_ids)
+            results[f"{name}/svm"] = summary(f"{name}: bare TF-IDF + LinearSVC (floor)", score(pred_s, yte), len(te))
+        pred_c = model.predict_ids(te)
+        results[f"{name}/with-classes"] = summary(f"{name}: text model + classes (as in production)",
+                                                  score(pred_c, yte), len(te))
+    all_te = [r for te, _ in tests.values() for r in te]
+    all_y = [y for _, ys in tests.values() for y in ys]
+    if all_te:
+        pred = model.predict_ids(text_only(all_te))
+        results["patents/text-model"] = summary("all held-out patents: text model", score(pred, all_y), len(all_te),
+                                                per_table=True)
+
+    if policy:
+        print("\n## Korean policy passages (strong labels count, weak neither required nor penalised)\n")
+        docs = [ClassifyInput(id=p["id"], title=p.get("title", ""), text=p["text"], lang=p.get("lang")) for p in policy]
+        for label, clf in (("text model", model), ("keywords only (built-in)", rules)):
+            tags = clf.predict(docs)
+            pred = [[t.id for t in tag.technologies] for tag in tags]
+            results[f"policy/{label}"] = summary(f"policy technologies: {label}",
+                                                 score(pred, [p["strong"] for p in policy], [p["weak"] for p in policy]),
+                                                 len(policy), per_table=(label == "text model"))
+            fpred = [tag.fields for tag in tags]
+            results[f"policy-fields/{label}"] = summary(
+                f"policy fields: {label}", score(fpred, [p["fields"] for p in policy], [p["weak_fields"] for p in policy]),
+                len(policy))
+            if label == "text model":
+                for p, tag in zip(policy, tags):
+                    got = [t.id for t in tag.technologies]
+                    if set(got) - set(p["strong"]) - set(p["weak"]) or set(p["strong"]) - set(got):
+                        print(f"  {p['id']}: strong {p['strong']} weak {p['weak']} → {got}")
+
+    if not args.quick:
+        print("\n## Throughput: `ews classify`, documents of 1,500 characters, process start and model load included\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            mdir = Path(tmp) / "model"
+            model.info = {"version": "bench", "kind": "text", "taxonomy_version": tax.version}
+            model.version = "bench"
+            model.save(mdir)
+            texts = [r.text for r in uspto[:2000]] or ["A lithium-ion battery cell. " * 10]
+            ko = [p["text"] for p in policy] or texts
+            for label, md, src in (("text model, English", mdir, texts), ("built-in, English", None, texts),
+                                   ("text model, Korean", mdir, ko)):
+                dps = throughput(md, src, args.n_throughput)
+                results[f"throughput/{label}"] = dps
+                print(f"{label:30s} {dps:8.0f} documents/s ({args.n_throughput} documents)")
+
+    if args.save_model:
+        from models.classify import train_classifier
+
+        info = train_classifier([r.model_copy(update={"labels": y}) for r, y in zip(train, ytrain)],
+                                args.save_model, source="uspto_random10k_dev + patentsview_nvidia (train part)")
+        print(f"model {info['version']} written to {args.save_model}")
+    print("\nresults:", json.dumps({k: (round(v, 4) if isinstance(v, float) else {a: round(b, 4) for a, b in v.items()})
+                                     for k, v in results.items()}))
+
+
+if __name__ == "__main__":
+    main()

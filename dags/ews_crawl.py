@@ -8,9 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 from airflow.sdk import Asset, dag, task
+from airflow.timetables.interval import CronDataIntervalTimetable
 
 DOCUMENTS = Asset("ews://documents")
-SCHEDULES = {"policy": "@daily", "patent": "@weekly", "paper": "@weekly"}
+# Cron expressions per source kind; a data-interval timetable makes each run's interval the crawl window
+# (Airflow 3's plain cron schedules give runs an empty interval).
+SCHEDULES = {"policy": "0 1 * * *", "patent": "0 2 * * 1", "paper": "0 3 * * 1"}
 DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(minutes=10), "retry_exponential_backoff": True,
                 "execution_timeout": dt.timedelta(hours=3)}
 
@@ -22,7 +25,7 @@ def _sources(kind: str) -> list[str]:
 
 
 def build(kind: str):
-    @dag(dag_id=f"ews_crawl_{kind}", schedule=SCHEDULES[kind], start_date=dt.datetime(2024, 1, 1), catchup=False,
+    @dag(dag_id=f"ews_crawl_{kind}", schedule=CronDataIntervalTimetable(SCHEDULES[kind], timezone="UTC"), start_date=dt.datetime(2015, 1, 1), catchup=False,
          default_args=DEFAULT_ARGS, tags=["ews", "crawl", kind], max_active_runs=1)
     def crawl_dag():
         for source_id in _sources(kind):

@@ -14,7 +14,7 @@ DEFAULT_ARGS = {"retries": 2, "retry_delay": dt.timedelta(minutes=5), "retry_exp
                 "execution_timeout": dt.timedelta(hours=2)}
 
 
-@dag(dag_id="ews_monitoring", schedule=[DOCUMENTS], start_date=dt.datetime(2024, 1, 1), catchup=False,
+@dag(dag_id="ews_monitoring", schedule=[DOCUMENTS], start_date=dt.datetime(2015, 1, 1), catchup=False,
      default_args=DEFAULT_ARGS, tags=["ews", "stage-1"], max_active_runs=1)
 def ews_monitoring():
     @task

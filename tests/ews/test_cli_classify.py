@@ -6,6 +6,19 @@ import sys
 
 
 def ews(*args):
+    """In-process, as typer runs it: same argument parsing, exit codes and stderr as the installed command."""
+    from typer.testing import CliRunner
+
+    from ews.cli import app
+
+    r = CliRunner().invoke(app, list(args))
+    # an exception other than a clean exit is what a user would see as a traceback
+    crashed = r.exception is not None and not isinstance(r.exception, SystemExit)
+    return subprocess.CompletedProcess(args, r.exit_code, r.stdout,
+                                       r.stderr + ("Traceback: " + repr(r.exception) if crashed else ""))
+
+
+def ews_process(*args):
     return subprocess.run([sys.executable, "-m", "ews.cli", *args], capture_output=True, text=True)
 
 
@@ -70,7 +83,7 @@ def test_classify_bad_lines_stop_or_are_skipped(tmp_path):
 
 
 def test_classify_missing_input_and_model(tmp_path):
-    r = ews("classify", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "o.jsonl"))
+    r = ews_process("classify", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "o.jsonl"))
     assert r.returncode != 0 and "no such file" in r.stderr
     src = write_jsonl(tmp_path / "in.jsonl", DOCS[:1])
     r = ews("classify", "--input", str(src), "--output", str(tmp_path / "o.jsonl"), "--model", str(tmp_path / "no-model"))

@@ -6,8 +6,21 @@ import sys
 import pytest
 
 
-def ews(*args, check=False):
-    return subprocess.run([sys.executable, "-m", "ews.cli", *args], capture_output=True, text=True, check=check)
+def ews(*args):
+    """In-process, as typer runs it: same argument parsing, exit codes and stderr as the installed command."""
+    from typer.testing import CliRunner
+
+    from ews.cli import app
+
+    r = CliRunner().invoke(app, list(args))
+    # an exception other than a clean exit is what a user would see as a traceback
+    crashed = r.exception is not None and not isinstance(r.exception, SystemExit)
+    return subprocess.CompletedProcess(args, r.exit_code, r.stdout,
+                                       r.stderr + ("Traceback: " + repr(r.exception) if crashed else ""))
+
+
+def ews_process(*args):
+    return subprocess.run([sys.executable, "-m", "ews.cli", *args], capture_output=True, text=True)
 
 
 def series_csv(path, rows):
@@ -88,8 +101,8 @@ def test_skip_bad_reports_what_it_skipped(tmp_path):
     assert "skipped 2 bad rows" in r.stderr and out.exists()
 
 
-def test_wrong_encoding_is_a_clear_error(tmp_path):
+def test_wrong_encoding_is_a_clear_error_from_the_installed_command(tmp_path):
     src = tmp_path / "s.csv"
     src.write_bytes("series,period,count\n메모리,2024-01,1\n".encode("cp949"))
-    r = ews("detect", "--input", str(src), "--output", str(tmp_path / "o.jsonl"))
+    r = ews_process("detect", "--input", str(src), "--output", str(tmp_path / "o.jsonl"))
     assert r.returncode != 0 and "not UTF-8" in r.stderr and "Traceback" not in r.stderr

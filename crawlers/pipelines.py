@@ -1,4 +1,5 @@
-"""Item pipelines, in order: archive the raw response, validate the documents, store them.
+"""Item pipelines, in order: archive the raw response, normalise the documents (repeats, language,
+dates, digests), validate them, drop near-duplicates of documents already stored, store them.
 
 Each works on `PageItem`s (one fetched page and the documents parsed from it) and keeps per-source
 counts on the spider, which `crawlers.run` turns into the source's health record.
@@ -9,7 +10,10 @@ from pydantic import ValidationError
 
 from ews.schema import Document
 from ews.store import Store
+from crawlers.dedup import NearDuplicateDetector
+from crawlers.index import CrawlIndex
 from crawlers.items import PageItem
+from crawlers.normalize import normalize_documents
 
 
 class _StorePipeline:
@@ -33,12 +37,44 @@ class _StorePipeline:
 class ArchiveRawPipeline(_StorePipeline):
     """Every response, kept gzip-compressed with URL, headers and fetch time; documents point to it."""
 
+    def open_spider(self, spider=None):
+        super().open_spider(spider)
+        self.index = CrawlIndex((spider or self.crawler.spider).home)
+
+    def close_spider(self, spider=None):
+        super().close_spider(spider)
+        self.index.close()
+
     def process_item(self, item, spider=None):
-        if not isinstance(item, PageItem):
+        if not isinstance(item, PageItem) or not item.archive:
             return item
         raw_id = self.store.put_raw(source=item.source, url=item.url, body=item.body, headers=item.headers,
                                     status=item.status, fetched_at=item.fetched_at)
+        self.index.record_raw(raw_id, item.source, item.role, item.context)
         item.documents = [d.model_copy(update={"raw_ref": raw_id}) for d in item.documents]
+        return item
+
+
+class NormalizeDocumentsPipeline:
+    """Repeated bodies and furniture removed, language detected, missing dates inferred, digests split."""
+
+    def __init__(self, crawler=None):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, PageItem) or not item.documents:
+            return item
+        spider = spider or self.crawler.spider
+        settings = spider.source.settings if hasattr(spider, "source") else {}
+        try:
+            item.documents = normalize_documents(item.documents, settings, item.context.get("window"))
+        except ValueError as e:  # a normalised document that no longer validates: this page's error
+            spider.record_error(f"{item.url}: normalising failed: {str(e).splitlines()[0]}")
+            item.documents = []
         return item
 
 
@@ -69,6 +105,43 @@ class ValidateDocumentsPipeline:
             except ValueError as e:
                 spider.record_error(f"{item.url}: invalid document: {e}")
         item.documents = valid
+        return item
+
+
+class NearDuplicatePipeline:
+    """Policy and paper documents that repeat one already stored (syndicated copies) are recorded and dropped."""
+
+    KINDS = ("policy", "paper")
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.detector: NearDuplicateDetector | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        s = self.crawler.settings
+        self.detector = NearDuplicateDetector(CrawlIndex((spider or self.crawler.spider).home),
+                                              threshold=s.getfloat("NEAR_DUP_THRESHOLD", 0.9),
+                                              window_days=s.getint("NEAR_DUP_WINDOW_DAYS", 14))
+
+    def close_spider(self, spider=None):
+        if self.detector is not None:
+            self.detector.index.close()
+            self.detector = None
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, PageItem) or not item.documents:
+            return item
+        keep = []
+        for d in item.documents:
+            if d.kind in self.KINDS and self.detector.check(d) is not None:
+                self.crawler.stats.inc_value("ews/near_duplicates")
+                continue
+            keep.append(d)
+        item.documents = keep
         return item
 
 

@@ -36,9 +36,18 @@ HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 
 ITEM_PIPELINES = {
     "crawlers.pipelines.ArchiveRawPipeline": 100,
+    "crawlers.pipelines.NormalizeDocumentsPipeline": 150,
     "crawlers.pipelines.ValidateDocumentsPipeline": 200,
+    "crawlers.pipelines.NearDuplicatePipeline": 250,
     "crawlers.pipelines.StoreDocumentsPipeline": 300,
 }
+DOWNLOADER_MIDDLEWARES = {
+    # Bulk files (requests with meta bulk_to_file) are streamed to disk, never held in memory.
+    "crawlers.middlewares.BulkFileDownloaderMiddleware": 950,
+}
+NEAR_DUP_THRESHOLD = 0.9     # estimated Jaccard similarity of shingles at which two documents are one
+NEAR_DUP_WINDOW_DAYS = 14    # … when published at most this many days apart
+BULK_MAX_BYTES = 8 * 1024**3  # a weekly USPTO zip is 0.1-1.5 GB; refuse anything absurd
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 LOCAL_OVERRIDES = {

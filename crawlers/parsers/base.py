@@ -39,3 +39,28 @@ def short_url(url: str, limit: int = 120) -> str:
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass
+class ApiPage:
+    """One page of a paged API: its documents, per-record errors, and where the next page is (None: last)."""
+    documents: list = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    next_url: str | None = None
+    total: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def window_params(start: dt.date, end: dt.date) -> dict[str, dt.date]:
+    """Names a registry template may use for the window [start, end): start, end, end_inclusive."""
+    return {"start": start, "end": end, "end_inclusive": end - dt.timedelta(days=1)}
+
+
+def validation_summary(e: Exception) -> str:
+    errors = getattr(e, "errors", None)
+    if callable(errors):
+        try:
+            return "; ".join(f"{'.'.join(map(str, x['loc'])) or 'record'}: {x['msg']}" for x in errors()[:3])
+        except Exception:
+            pass
+    return str(e).splitlines()[0] if str(e) else type(e).__name__

@@ -7,7 +7,9 @@ from __future__ import annotations
 import importlib
 
 SPIDER_CLASSES = {
-    "json_api": "crawlers.spiders.json_api:PatentApiSpider",
+    "json_api": "crawlers.spiders.json_api:JsonApiSpider",
+    "xml_api": "crawlers.spiders.xml_api:XmlApiSpider",
+    "bulk_zip": "crawlers.spiders.bulk_zip:BulkZipSpider",
     "html_list": "crawlers.spiders.html_list:HtmlListSpider",
     "feed": "crawlers.spiders.feed:FeedSpider",
 }

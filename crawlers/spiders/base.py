@@ -46,7 +46,16 @@ class SourceSpider(scrapy.Spider):
         return spider
 
     # --- errors ----------------------------------------------------------------------------
+    def _secrets(self) -> list[str]:
+        values = []
+        for k, v in self.source.settings.items():
+            if k.endswith("_env") and isinstance(v, str) and os.environ.get(v) and len(os.environ[v]) >= 4:
+                values.append(os.environ[v])
+        return values
+
     def record_error(self, message: str) -> None:
+        for secret in self._secrets():  # a key in a URL must never reach a health record or a log
+            message = message.replace(secret, "REDACTED")
         self.errors += 1
         if len(self.messages) < MAX_MESSAGES:
             self.messages.append(message[:500])
@@ -77,24 +86,32 @@ class SourceSpider(scrapy.Spider):
                            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
                            settings=self.source.settings)
 
-    def page_item(self, response: Response, ctx: PageContext, documents: Iterable[Document] = ()) -> PageItem:
+    default_role = "page"
+
+    def page_item(self, response: Response, ctx: PageContext, documents: Iterable[Document] = (),
+                  role: str | None = None, context: dict | None = None, body: bytes | None = None,
+                  url: str | None = None) -> PageItem:
+        """The page for the pipelines; `role` and `context` say how `ews reparse` parses it again."""
         self.pages += 1
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-        return PageItem(source=self.source.id, url=response.url, status=response.status, headers=headers,
-                        body=response.body, fetched_at=ctx.fetched_at, documents=list(documents))
+        ctx_out = {"window": [self.window_start.isoformat(), self.window_end.isoformat()]}
+        ctx_out.update(context or {})
+        return PageItem(source=self.source.id, url=url or response.url, status=response.status, headers=headers,
+                        body=response.body if body is None else body, fetched_at=ctx.fetched_at,
+                        documents=list(documents), role=role or self.default_role, context=ctx_out)
 
     def in_window(self, d: dt.date | None) -> bool:
         return d is None or self.window_start <= d < self.window_end
 
-    def api_key(self) -> str | None:
-        """The API key from the environment variable the registry names (the registry never holds keys)."""
-        env = self.source.settings.get("api_key_env")
+    def api_key(self, setting: str = "api_key_env", required: bool = True) -> str | None:
+        """A secret from the environment variable the registry names (the registry never holds keys)."""
+        env = self.source.settings.get(setting)
         if not env:
             return None
         key = os.environ.get(env)
-        if not key:
-            raise RuntimeError(f"source {self.source.id} needs an API key: set the environment variable {env}")
-        return key
+        if not key and required:
+            raise RuntimeError(f"source {self.source.id} needs a credential: set the environment variable {env}")
+        return key or None
 
     # --- incremental state --------------------------------------------------------------------
     def window_already_done(self) -> bool:

@@ -10,6 +10,7 @@ from crawlers.spiders.base import SourceSpider
 
 class FeedSpider(SourceSpider):
     name = "feed"
+    default_role = "feed"
 
     def feed_url(self) -> str:
         if not self.source.settings.get("window_in_url"):

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from ews.ids import document_id
 from crawlers.parsers.base import ParseError
-from crawlers.parsers.html import parse_detail_page, parse_list_page, page_key
+from crawlers.parsers.html import ListEntry, parse_detail_page, parse_list_page, page_key
+from crawlers.parsers.pdf import is_pdf, parse_pdf_document
 from crawlers.spiders.base import SourceSpider
+
+
+def listed_context(entry: ListEntry | None) -> dict:
+    if entry is None:
+        return {}
+    return {"listed": {"url": entry.url, "title": entry.title, "date": entry.date.isoformat() if entry.date else None}}
+
+
+def detail_documents(body: bytes, ctx, listed: ListEntry | None):
+    """The document of a detail page: an HTML page, or a PDF report the list links to directly."""
+    if is_pdf(body, ctx.content_type):
+        key = page_key(ctx.url, ctx.settings.get("key_param"))
+        return [parse_pdf_document(body, ctx, source_key=key, title=listed.title if listed else "",
+                                   stated_date=listed.date if listed else None)]
+    return [parse_detail_page(body, ctx, listed).document]
 
 
 class HtmlListSpider(SourceSpider):
     name = "html_list"
+    default_role = "detail"
 
     def first_requests(self):
         yield self.request(self.source.endpoint, self.parse_list, meta={"list_page": 1})
@@ -24,9 +41,9 @@ class HtmlListSpider(SourceSpider):
             page = parse_list_page(response.body, ctx)
         except ParseError as e:
             self.record_error(str(e))
-            yield self.page_item(response, ctx)
+            yield self.page_item(response, ctx, role="list")
             return
-        yield self.page_item(response, ctx)
+        yield self.page_item(response, ctx, role="list")
         older = 0
         key_param = self.source.settings.get("key_param")
         for entry in page.entries:
@@ -48,10 +65,10 @@ class HtmlListSpider(SourceSpider):
     def parse_detail(self, response, listed=None):
         ctx = self.context(response)
         try:
-            detail = parse_detail_page(response.body, ctx, listed)
+            docs = detail_documents(response.body, ctx, listed)
         except ParseError as e:
             self.record_error(str(e))
-            yield self.page_item(response, ctx)
+            yield self.page_item(response, ctx, context=listed_context(listed))
             return
-        doc = detail.document
-        yield self.page_item(response, ctx, [doc] if self.in_window(doc.published) else [])
+        yield self.page_item(response, ctx, [d for d in docs if self.in_window(d.published)],
+                             context=listed_context(listed))

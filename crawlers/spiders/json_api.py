@@ -1,46 +1,93 @@
-"""Paged JSON patent APIs (PatentsView PatentSearch): one query per window, cursor paging."""
+"""Paged JSON APIs, one spider type with one mode per API (the registry's parser picks it):
+
+- patentsview: USPTO PatentSearch; cursor paging by the last patent_id (`o.after`);
+- federal_register: the Federal Register documents API; paging by the answer's `next_page_url`;
+- openalex: OpenAlex works; cursor paging by `meta.next_cursor`.
+"""
 from __future__ import annotations
 
-from crawlers.parsers.base import ParseError
+from crawlers.parsers import federal_register, openalex
+from crawlers.parsers.base import ApiPage, ParseError
 from crawlers.parsers.patentsview import build_query_url, parse_patentsview
 from crawlers.spiders.base import SourceSpider
 
-QUERY_BUILDERS = {"patentsview": build_query_url}
-PARSERS = {"patentsview": parse_patentsview}
+
+def parse_api_page(parser: str, body: bytes, ctx) -> ApiPage:
+    """One API answer → ApiPage (documents, per-record errors, paging hints). Also used by `ews reparse`."""
+    if parser == "patentsview":
+        p = parse_patentsview(body, ctx)
+        return ApiPage(documents=p.documents, errors=p.errors, total=p.total_hits,
+                       extra={"next_after": p.next_after} if p.next_after is not None else {})
+    if parser == "federal_register":
+        return federal_register.parse_federal_register(body, ctx)
+    if parser == "openalex":
+        return openalex.parse_openalex(body, ctx)
+    raise ParseError(f"the json_api spider has no parser {parser!r}")
 
 
-class PatentApiSpider(SourceSpider):
+class JsonApiSpider(SourceSpider):
     name = "json_api"
+    default_role = "api"
+    MODES = ("patentsview", "federal_register", "openalex")
 
-    def _url(self, after: str | None) -> str:
-        s = self.source.settings
-        return QUERY_BUILDERS[self.source.parser](
-            self.source.endpoint, self.window_start, self.window_end, size=int(s.get("page_size", 1000)),
-            after=after, cpc_prefixes=s.get("cpc_prefixes"), date_field=s.get("date_field", "patent_date"))
+    # ------------------------------------------------------------------ URLs per mode
+    def _url(self, page: ApiPage | None) -> str | None:
+        s, p = self.source.settings, self.source.parser
+        if p == "patentsview":
+            after = None
+            if page is not None:
+                after = page.extra.get("next_after")
+                if after is None:
+                    return None
+            return build_query_url(self.source.endpoint, self.window_start, self.window_end,
+                                   size=int(s.get("page_size", 1000)), after=after,
+                                   cpc_prefixes=s.get("cpc_prefixes"), date_field=s.get("date_field", "patent_date"))
+        if p == "federal_register":
+            if page is not None:
+                return page.next_url
+            return federal_register.build_url(self.source.endpoint, self.window_start, self.window_end, s)
+        if p == "openalex":
+            cursor = "*"
+            if page is not None:
+                cursor = page.extra.get("next_cursor")
+                if not cursor:
+                    return None
+            return openalex.build_url(self.source.endpoint, self.window_start, self.window_end, s, cursor=cursor,
+                                      mailto=self.api_key("mailto_env", required=False))
+        raise ValueError(f"the json_api spider has no parser {p!r} (modes: {', '.join(self.MODES)})")
 
     def _headers(self) -> dict:
         key = self.api_key()
         return {"X-Api-Key": key, "Accept": "application/json"} if key else {"Accept": "application/json"}
 
     def first_requests(self):
-        if self.source.parser not in PARSERS:
-            raise ValueError(f"the json_api spider has no parser {self.source.parser!r}")
-        yield self.request(self._url(None), self.parse_page, headers=self._headers())
+        url = self._url(None)
+        yield self.request(url, self.parse_page, headers=self._headers())
 
     def parse_page(self, response):
         ctx = self.context(response)
         try:
-            page = PARSERS[self.source.parser](response.body, ctx)
+            page = parse_api_page(self.source.parser, response.body, ctx)
         except ParseError as e:
             self.record_error(str(e))
             yield self.page_item(response, ctx)  # archived even when unreadable: it is the evidence
             return
         for err in page.errors:
             self.record_error(err)
-        yield self.page_item(response, ctx, page.documents)
-        if page.next_after is not None:
-            max_pages = int(self.source.settings.get("max_pages", 10_000))
-            if self.pages < max_pages:
-                yield self.request(self._url(page.next_after), self.parse_page, headers=self._headers())
-            else:
-                self.record_error(f"stopped after max_pages={max_pages}; the window holds {page.total_hits} hits")
+        docs = page.documents if self.source.parser == "patentsview" else [
+            d for d in page.documents if self.in_window(d.published)]
+        yield self.page_item(response, ctx, docs)
+        nxt = self._url(page)
+        if nxt is None:
+            return
+        if nxt == response.url:
+            self.record_error(f"{ctx.where}: the API points to the same page again; paging stopped")
+            return
+        max_pages = int(self.source.settings.get("max_pages", 10_000))
+        if self.pages < max_pages:
+            yield self.request(nxt, self.parse_page, headers=self._headers())
+        else:
+            self.record_error(f"stopped after max_pages={max_pages}; the window holds {page.total} hits")
+
+
+PatentApiSpider = JsonApiSpider  # the name this spider had when it only spoke PatentsView

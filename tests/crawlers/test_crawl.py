@@ -66,7 +66,7 @@ def runs(tmp_path_factory):
             _src("mislabelled", "html_list", "html_detail", f"{u}/mis/list.do", **{**board, "next_page": None}),
             _src("missing-key", "json_api", "patentsview", f"{u}/patentsview/api/v1/patent/",
                  api_key_env="EWS_TEST_KEY_THAT_IS_NOT_SET"),
-            _src("not-implemented", "bulk_zip", "uspto_bulk", f"{u}/bulk/"),
+            _src("no-listing", "bulk_zip", "uspto_bulk", f"{u}/bulk/"),
             _src("gone", "feed", "feed", f"{u}/nowhere.xml"),
         ]
         first = {h.source: h for h in crawl_sources(demo + hostile, *DEMO_WINDOW, home)}
@@ -111,13 +111,13 @@ def test_hostile_and_malformed_sources_are_errors_of_their_own(runs):
     h = runs["first"]
     expect = {
         "bad-json": "not JSON", "xml-bomb": "entities", "oversize": "/bad/huge.xml",
-        "missing-key": "EWS_TEST_KEY_THAT_IS_NOT_SET", "not-implemented": "bulk_zip", "gone": "HTTP 404",
+        "missing-key": "EWS_TEST_KEY_THAT_IS_NOT_SET", "no-listing": "HTTP 404", "gone": "HTTP 404",
     }
     for source, needle in expect.items():
         assert not h[source].ok and h[source].errors >= 1, source
         assert any(needle in m for m in h[source].error_messages), (source, h[source].error_messages)
         assert h[source].items == 0
-    assert runs["hits"][0].get("/bulk/") is None  # nothing fetched for a source that could not start
+    assert runs["hits"][0].get("/bulk/") == 1  # a missing listing is asked once (404 is not retried)
 
 
 def test_partial_pages_keep_good_records(runs):

@@ -1,0 +1,95 @@
+"""US Federal Register API (federalregister.gov/api/v1/documents.json): queries and responses.
+
+Response: {"count", "total_pages", "next_page_url", "results": [{document_number, title, abstract,
+publication_date, type, agencies: [{name, slug, ...}], html_url, pdf_url, ...}]}. The API pages with
+`page=` and says where the next page is in `next_page_url` (absent on the last page).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from urllib.parse import urlencode, urlsplit
+
+from pydantic import ValidationError
+
+from ews.schema import Document
+from crawlers.parsers.base import ApiPage, PageContext, ParseError, validation_summary
+
+DEFAULT_FIELDS = ["document_number", "title", "abstract", "publication_date", "type", "agencies", "html_url",
+                  "pdf_url"]
+
+
+def build_url(endpoint: str, start: dt.date, end: dt.date, settings: dict) -> str:
+    """documents.json for publication dates in [start, end), oldest first."""
+    params: list[tuple[str, str]] = [
+        ("conditions[publication_date][gte]", start.isoformat()),
+        ("conditions[publication_date][lte]", (end - dt.timedelta(days=1)).isoformat()),
+    ]
+    for a in settings.get("agencies") or []:
+        params.append(("conditions[agencies][]", a))
+    for t in settings.get("types") or []:
+        params.append(("conditions[type][]", t))
+    if settings.get("term"):
+        params.append(("conditions[term]", settings["term"]))
+    for f in settings.get("fields") or DEFAULT_FIELDS:
+        params.append(("fields[]", f))
+    params += [("per_page", str(int(settings.get("page_size", 1000)))), ("order", "oldest")]
+    return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
+
+
+def _date(v) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(v)[:10]) if v else None
+    except ValueError:
+        return None
+
+
+def record_to_document(rec: dict, ctx: PageContext) -> Document:
+    number = str(rec.get("document_number") or "").strip()
+    if not number:
+        raise ValueError("record without document_number")
+    published = _date(rec.get("publication_date"))
+    agencies = [a.get("name") or a.get("raw_name") for a in rec.get("agencies") or [] if isinstance(a, dict)]
+    title = " ".join(str(rec.get("title") or "").split())
+    text = " ".join(str(rec.get("abstract") or "").split())
+    if agencies and not text:
+        text = f"{rec.get('type') or 'Document'} of {', '.join(a for a in agencies if a)}."
+    return Document.build(source=ctx.source, source_key=number, kind=ctx.kind, url=rec.get("html_url") or None,
+                          title=title, text=text, lang="en", published=published or ctx.fetched_at.date(),
+                          published_basis="stated" if published else "inferred", fetched_at=ctx.fetched_at,
+                          jurisdiction="US")
+
+
+def same_site(url: str, endpoint: str) -> bool:
+    a, b = urlsplit(url), urlsplit(endpoint)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def parse_federal_register(body: bytes, ctx: PageContext) -> ApiPage:
+    try:
+        obj = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ParseError(f"{ctx.where}: response is not JSON: {e}") from None
+    if not isinstance(obj, dict):
+        raise ParseError(f"{ctx.where}: expected a JSON object, got {type(obj).__name__}")
+    if obj.get("errors"):
+        raise ParseError(f"{ctx.where}: API error: {obj['errors']}")
+    results = obj.get("results") or []
+    if not isinstance(results, list):
+        raise ParseError(f"{ctx.where}: 'results' is not a list")
+    page = ApiPage(total=obj.get("count") if isinstance(obj.get("count"), int) else None)
+    for i, rec in enumerate(results):
+        try:
+            if not isinstance(rec, dict):
+                raise ValueError(f"expected an object, got {type(rec).__name__}")
+            page.documents.append(record_to_document(rec, ctx))
+        except (ValueError, ValidationError) as e:
+            num = rec.get("document_number") if isinstance(rec, dict) else "?"
+            page.errors.append(f"{ctx.where}: result #{i} ({num}): {validation_summary(e)}")
+    nxt = obj.get("next_page_url")
+    if nxt and results:
+        if not isinstance(nxt, str) or not same_site(nxt, ctx.url):
+            page.errors.append(f"{ctx.where}: next_page_url {str(nxt)[:100]!r} leaves the API's site; not followed")
+        else:
+            page.next_url = nxt
+    return page

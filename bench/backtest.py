@@ -17,9 +17,10 @@ question is how well they see events). Series too thin to carry an event
 (median under 5 a period) are left out.
 
 Events (one per copy of a series, seeded): a surge of factor 1.5–4 for 1–3
-periods, a sustained shift of factor 1.5–3 for 6–12 periods (4–6 when yearly),
-or a drop to a fraction 0.1–0.5 for 1–3 periods, starting after the first 30 %
-of the series. Surges add Poisson((f-1)·level) to the real count (level: the
+periods, a sustained shift of factor 1.5–3 from its start to the end of the
+series (scored over its first 4 years or 12 months: after that the new level is
+the normal one), or a drop to a fraction 0.1–0.5 for 1–3 periods, starting
+after the first 30 % of the series. Surges add Poisson((f-1)·level) to the real count (level: the
 median of the 12 periods before the event), drops thin it binomially, so
 injected counts are counts.
 
@@ -211,27 +212,32 @@ class Case:
 
 
 def inject(real: RealSeries, rng: np.random.Generator) -> Case:
+    """One seeded event in a copy of a real series (see the module doc for the kinds)."""
     y = real.values.copy()
     n = len(y)
     eval_start = int(math.ceil(0.3 * n))
     yearly = len(real.periods[0]) == 4
-    kind = rng.choice(["spike", "shift", "drop"])
+    kind = str(rng.choice(["spike", "shift", "drop"]))
     if kind == "shift":
-        length = int(rng.integers(4, 7) if yearly else rng.integers(6, 13))
+        # a new level that stays; it is scored over its first `window` periods (later alarms are false:
+        # by then the new level is the normal)
+        window = 4 if yearly else 12
         factor = float(rng.uniform(1.5, 3.0))
-    elif kind == "spike":
-        length, factor = int(rng.integers(1, 4)), float(rng.uniform(1.5, 4.0))
+        start = int(rng.integers(eval_start, max(eval_start + 1, n - 2)))
+        changed, end = slice(start, n), min(n - 1, start + window - 1)
     else:
-        length, factor = int(rng.integers(1, 4)), float(rng.uniform(0.1, 0.5))
-    length = min(length, n - eval_start)
-    start = int(rng.integers(eval_start, n - length + 1))
-    end = start + length - 1
+        length = int(rng.integers(1, 4))
+        factor = float(rng.uniform(1.5, 4.0)) if kind == "spike" else float(rng.uniform(0.1, 0.5))
+        length = min(length, n - eval_start)
+        start = int(rng.integers(eval_start, n - length + 1))
+        end = start + length - 1
+        changed = slice(start, end + 1)
     if kind == "drop":
-        y[start:end + 1] = rng.binomial(y[start:end + 1].astype(int), factor)
+        y[changed] = rng.binomial(y[changed].astype(int), factor)
     else:
         level = float(np.median(y[max(0, start - 12):start]))
-        y[start:end + 1] = y[start:end + 1] + rng.poisson((factor - 1.0) * max(level, 1.0), size=length)
-    ev = Event(str(kind), "drop" if kind == "drop" else "surge", start, end, factor)
+        y[changed] = y[changed] + rng.poisson((factor - 1.0) * max(level, 1.0), size=len(y[changed]))
+    ev = Event(kind, "drop" if kind == "drop" else "surge", start, end, factor)
     return Case(real, y, ev, eval_start)
 
 

@@ -54,7 +54,7 @@ class RobustBaselineDetector:
     the window's maximum, so a steep start never predicts absurd levels.
     """
 
-    def __init__(self, window: int = 12, alpha: float = 0.005, min_history: int = 4, trend: bool = True,
+    def __init__(self, window: int = 12, alpha: float = 0.001, min_history: int = 4, trend: bool = True,
                  min_trend_history: int = 8, trend_p: float = 0.01, guard: LowCountGuard | None = None) -> None:
         self.window = window
         self.alpha = alpha
@@ -65,22 +65,38 @@ class RobustBaselineDetector:
         self.guard = guard or LowCountGuard()
         self.name = f"robust(w={window},alpha={alpha:g}{',trend' if trend else ''})"
 
-    def baseline(self, history: np.ndarray) -> tuple[float, float]:
-        """(expected next value, dispersion) from the history window."""
+    def _fit(self, history: np.ndarray) -> tuple[float, float, float]:
+        """(level at the window centre, slope, robust residual sd) of one pass."""
         n = len(history)
-        x = np.arange(n, dtype=float)
+        x = np.arange(n, dtype=float) - (n - 1) / 2.0
         slope = 0.0
         if self.trend and n >= self.min_trend_history and np.ptp(history) > 0:
             if mann_kendall_p(history) < self.trend_p:
                 slope = theil_sen_slope(history)
         # level: 25 %-trimmed mean of the detrended values (robust like a median, less coarse on
-        # small integer counts), placed at the window centre
-        level = float(trimmed_mean(history - slope * (x - x.mean())))
-        fitted = level + slope * (x - x.mean())
-        expected = level + slope * (n - x.mean())
-        expected = float(np.clip(expected, 0.0, 2.0 * max(history.max(), 1.0)))
-        resid = history - fitted
+        # small integer counts)
+        level = trimmed_mean(history - slope * x)
+        resid = history - (level + slope * x)
         sigma = 1.4826 * float(np.median(np.abs(resid - np.median(resid))))
+        return level, slope, sigma
+
+    def baseline(self, history: np.ndarray) -> tuple[float, float]:
+        """(expected next value, dispersion) from the history window.
+
+        Two passes: the second refits on the history with values beyond 2.5
+        robust sd of the first fit pulled back to that limit, so a past surge or
+        drop at the end of the window neither fakes a trend (a recovery after a
+        drop would look like a surge) nor inflates the noise.
+        """
+        n = len(history)
+        x = np.arange(n, dtype=float) - (n - 1) / 2.0
+        level, slope, sigma = self._fit(history)
+        if sigma > 0:
+            fitted = level + slope * x
+            limit = 2.5 * max(sigma, math.sqrt(max(level, 1.0)))
+            level, slope, sigma = self._fit(np.clip(history, fitted - limit, fitted + limit))
+        expected = level + slope * (n - (n - 1) / 2.0)
+        expected = float(np.clip(expected, 0.0, 2.0 * max(history.max(), 1.0)))
         # the noise is at least Poisson; MAD on a handful of points underestimates, so floor at 10 % of the level
         sigma = max(sigma, 0.1 * expected)
         dispersion = max(1.0, sigma**2 / max(expected, 1.0))

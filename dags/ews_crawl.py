@@ -14,8 +14,19 @@ DOCUMENTS = Asset("ews://documents")
 # Cron expressions per source kind; a data-interval timetable makes each run's interval the crawl window
 # (Airflow 3's plain cron schedules give runs an empty interval).
 SCHEDULES = {"policy": "0 1 * * *", "patent": "0 2 * * 1", "paper": "0 3 * * 1"}
+
+
+def _on_failure(context) -> None:
+    """Raise an alert of the pipeline's own (detector 'pipeline') so analysts see the failing source."""
+    from ews.tasks import record_task_failure
+
+    record_task_failure(context)
+
+
+# retries wait 10, 20, 40 min (capped at 2 h); a crawl running over 3 h is killed and retried
 DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(minutes=10), "retry_exponential_backoff": True,
-                "execution_timeout": dt.timedelta(hours=3)}
+                "max_retry_delay": dt.timedelta(hours=2), "execution_timeout": dt.timedelta(hours=3),
+                "on_failure_callback": _on_failure}
 
 
 def _sources(kind: str) -> list[str]:
@@ -29,10 +40,12 @@ def build(kind: str):
          default_args=DEFAULT_ARGS, tags=["ews", "crawl", kind], max_active_runs=1)
     def crawl_dag():
         for source_id in _sources(kind):
-            @task(task_id=f"crawl__{source_id.replace('.', '_').replace('-', '_')}", outlets=[DOCUMENTS])
+            @task(task_id=f"crawl__{source_id.replace('.', '_').replace('-', '_')}", outlets=[DOCUMENTS],
+                  params={"source_id": source_id})
             def crawl(source_id: str = source_id, data_interval_start=None, data_interval_end=None) -> dict:
-                from ews.tasks import crawl_source
+                from ews.tasks import crawl_source, credentials_from_airflow
 
+                credentials_from_airflow([source_id])  # API keys from Airflow connections when not in the environment
                 return crawl_source(source_id, data_interval_start.isoformat(), data_interval_end.isoformat())
 
             crawl()

@@ -10,8 +10,19 @@ import datetime as dt
 from airflow.sdk import Asset, dag, task
 
 DOCUMENTS = Asset("ews://documents")
+
+
+def _on_failure(context) -> None:
+    """Raise an alert of the pipeline's own (detector 'pipeline') so analysts see the failing stage."""
+    from ews.tasks import record_task_failure
+
+    record_task_failure(context)
+
+
+# retries wait 5, 10 min (capped at 1 h); a stage running over 2 h is killed and retried
 DEFAULT_ARGS = {"retries": 2, "retry_delay": dt.timedelta(minutes=5), "retry_exponential_backoff": True,
-                "execution_timeout": dt.timedelta(hours=2)}
+                "max_retry_delay": dt.timedelta(hours=1), "execution_timeout": dt.timedelta(hours=2),
+                "on_failure_callback": _on_failure}
 
 
 @dag(dag_id="ews_monitoring", schedule=[DOCUMENTS], start_date=dt.datetime(2015, 1, 1), catchup=False,
@@ -37,8 +48,9 @@ def ews_monitoring():
 
     @task
     def index(alerts: dict) -> dict | None:
-        from ews.tasks import index_to_elasticsearch
+        from ews.tasks import credentials_from_airflow, index_to_elasticsearch
 
+        credentials_from_airflow()  # the ews_elasticsearch connection, when EWS_ES_* are not in the environment
         return index_to_elasticsearch()
 
     @task

@@ -11,13 +11,36 @@ def test_dagbag_loads_without_import_errors(airflow_home):
 
     bag = DagBag(dag_folder=str(DAGS))
     assert bag.import_errors == {}
-    assert {"ews_monitoring", "ews_crawl_policy", "ews_crawl_patent", "ews_crawl_paper"} <= set(bag.dags)
+    assert {"ews_monitoring", "ews_crawl_policy", "ews_crawl_patent", "ews_crawl_paper", "ews_retrain",
+            "ews_annual_report", "ews_taxonomy_review"} <= set(bag.dags)
     crawl = bag.dags["ews_crawl_policy"]
     assert crawl.tasks and all(t.task_id.startswith("crawl__") for t in crawl.tasks)
-    assert all(t.retries >= 1 and t.execution_timeout for d in bag.dags.values() for t in d.tasks)
+    tasks = [t for d in bag.dags.values() for t in d.tasks]
+    assert all(t.retries >= 1 and t.retry_exponential_backoff and t.max_retry_delay and t.execution_timeout
+               and t.on_failure_callback for t in tasks)
 
 
-@pytest.mark.parametrize("name", ["ews_monitoring.py", "ews_crawl.py"])
+def test_schedules_data_intervals(airflow_home):
+    """Each scheduled DAG's data interval is what its run covers: a week of crawling, a month, a year, two years."""
+    import datetime as dt
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS))
+    utc = dt.timezone.utc
+    expect = {"ews_crawl_policy": (dt.datetime(2024, 5, 31, 1, tzinfo=utc), dt.datetime(2024, 6, 1, 1, tzinfo=utc)),
+              "ews_crawl_patent": (dt.datetime(2024, 5, 20, 2, tzinfo=utc), dt.datetime(2024, 5, 27, 2, tzinfo=utc)),
+              "ews_retrain": (dt.datetime(2024, 4, 2, 4, tzinfo=utc), dt.datetime(2024, 5, 2, 4, tzinfo=utc)),
+              "ews_annual_report": (dt.datetime(2023, 1, 1, 5, tzinfo=utc), dt.datetime(2024, 1, 1, 5, tzinfo=utc))}
+    for dag_id, (start, end) in expect.items():
+        iv = bag.dags[dag_id].timetable.infer_manual_data_interval(run_after=dt.datetime(2024, 6, 1, 6, tzinfo=utc))
+        assert (iv.start, iv.end) == (start, end), dag_id
+    iv = bag.dags["ews_taxonomy_review"].timetable.infer_manual_data_interval(run_after=dt.datetime(2026, 1, 1, tzinfo=utc))
+    assert (iv.start.year, iv.end.year) == (2024, 2026)
+    assert bag.dags["ews_monitoring"].timetable.asset_condition is not None  # asset-triggered
+
+
+@pytest.mark.parametrize("name", ["ews_monitoring.py", "ews_crawl.py", "ews_maintenance.py"])
 def test_dag_files_import_nothing_heavy(airflow_home, name):
         # (Twisted is left off the list: structlog, Airflow's logger, imports it when installed.)
     code = ("import runpy, sys, time; from airflow.sdk import Asset, dag, task; t = time.perf_counter(); "

@@ -1,0 +1,195 @@
+"""The maintenance DAGs and the failure callback, run for real with `dag.test()` on a store crawled from the demo site."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+
+import pytest
+
+from ews.store import Store
+from tests.dags.test_dag_runs import load_dag, states
+
+pytestmark = pytest.mark.integration
+UTC = dt.timezone.utc
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    """A data directory with the demo sources crawled, classified, counted and detected (built once per module)."""
+    from crawlers.demo import DEMO_AS_OF, DEMO_WINDOW, DemoSite
+    from crawlers.registry import load_registry
+    from ews import pipeline
+
+    home = tmp_path_factory.mktemp("demo-store")
+    with DemoSite() as site, Store(home) as store:
+        pipeline.crawl(store, load_registry(demo=True, base_url=site.url), *DEMO_WINDOW)
+        pipeline.classify(store)  # the built-in model: nothing trained in this home
+        pipeline.count(store, as_of=DEMO_AS_OF)
+        pipeline.detect_and_alert(store, as_of=DEMO_AS_OF)
+    return home
+
+
+@pytest.fixture
+def populated(demo_store, ews_home):
+    shutil.copytree(demo_store, ews_home)
+    return ews_home
+
+
+def _decisions(home):
+    return [json.loads(line) for line in (home / "models" / "retrain.jsonl").read_text().splitlines()]
+
+
+def test_retrain_promotes_a_better_model_and_rerun_changes_nothing(airflow_home, populated):
+    from models.classify import load_classifier
+
+    assert load_classifier(None).kind == "rules"  # nothing trained yet: the built-in classifier is in use
+    dag = load_dag("ews_retrain")
+    run = dag.test(logical_date=dt.datetime(2026, 7, 2, 4, tzinfo=UTC))
+    assert states(run) == {"retrain": "success"}, states(run)
+    (d,) = _decisions(populated)
+    assert d["status"] == "promoted", d
+    assert d["heldout"] >= 50 and d["train"] > 3 * d["heldout"]
+    assert d["candidate_scores"]["micro_f1"] >= d["current_scores"]["micro_f1"]
+    current = populated / "models" / "current"
+    assert current.is_symlink() and os.readlink(current) == f"versions/{d['candidate']}"
+    assert load_classifier(None).version == json.loads((current / "model.json").read_text())["version"]
+    assert load_classifier(None).kind == "text"
+
+    again = dag.test(logical_date=dt.datetime(2026, 7, 2, 4, 0, 1, tzinfo=UTC))
+    assert states(again) == {"retrain": "success"}
+    last = _decisions(populated)[-1]
+    assert last["status"] == "unchanged" and last["candidate"] == d["candidate"], last
+    assert os.readlink(current) == f"versions/{d['candidate']}"
+    assert sorted(p.name for p in (populated / "models" / "versions").iterdir()) == [d["candidate"]]
+
+
+def test_retrain_keeps_the_current_model_when_the_new_one_scores_worse(airflow_home, populated):
+    """The current model here was trained on every patent, held-out ones included, so it scores higher on them."""
+    from ews.schema import ClassifyInput
+    from ews.maintenance import _promote
+    from models.classify import load_classifier, train_classifier
+
+    models = populated / "models"
+    with Store(populated) as store:
+        records = [ClassifyInput.from_document(d) for d in store.iter_documents(kind="patent")]
+    train_classifier(records, models / "versions" / "seen-everything", source="test")
+    _promote(models, models / "versions" / "seen-everything")
+    before = load_classifier(None).version
+
+    run = load_dag("ews_retrain").test(logical_date=dt.datetime(2026, 7, 2, 4, tzinfo=UTC))
+    assert states(run) == {"retrain": "success"}
+    (d,) = _decisions(populated)
+    assert d["status"] == "kept", d
+    assert d["candidate_scores"]["micro_f1"] < d["current_scores"]["micro_f1"]
+    assert "current model stays" in d["reason"] and d["current"] == before
+    assert os.readlink(models / "current") == "versions/seen-everything"
+    assert load_classifier(None).version == before
+    assert (models / "versions" / d["candidate"] / "model.json").is_file()  # kept for inspection, not used
+
+
+def test_retrain_with_too_few_patents_keeps_the_current_model(airflow_home, ews_home):
+    run = load_dag("ews_retrain").test(logical_date=dt.datetime(2026, 7, 2, 4, tzinfo=UTC))
+    assert states(run) == {"retrain": "success"}
+    (d,) = _decisions(ews_home)
+    assert d["status"] == "skipped" and "too few" in d["reason"], d
+    assert not (ews_home / "models" / "current").exists()
+
+
+def test_annual_report_counts_the_year_of_its_data_interval(airflow_home, populated):
+    from models.aggregate import parse_series_key
+
+    run = load_dag("ews_annual_report").test(logical_date=dt.datetime(2024, 1, 1, 5, tzinfo=UTC))
+    assert states(run) == {"annual_report": "success"}, states(run)
+    assert (run.data_interval_start.year, run.data_interval_end.year) == (2023, 2024)
+    base = populated / "reports" / "annual" / "2023"
+    data = json.loads((base / "trends.json").read_text())
+    assert data["year"] == 2023 and len(data["fields"]) == 12
+    assert {p.name for p in base.glob("*.md")} == {"index.md"} | {f"{f['id']}.md" for f in data["fields"]}
+    # the yearly figures agree with the aggregator's monthly series, counted by independent code
+    with Store(populated) as store:
+        counts = store.read_counts()
+    yearly = {}
+    for series, period, n in counts.itertuples(index=False):
+        key = parse_series_key(series)
+        if set(key) == {"tech"}:
+            yearly[(key["tech"], period[:4])] = yearly.get((key["tech"], period[:4]), 0) + n
+    techs = [t for f in data["fields"] for t in f["technologies"]]
+    assert sum(t["patents"]["2023"] for t in techs) > 100
+    for t in techs:
+        for y in ("2022", "2023"):
+            assert t["patents"][y] == yearly.get((t["id"], y), 0), (t["id"], y)
+    semi = next(f for f in data["fields"] if f["id"] == "semi")
+    # the planted surge: Samsung's memory filings x4 in 2023-09..11 make it the field's top applicant, alerted
+    assert semi["top_applicants"][0]["applicant"] == "SAMSUNG ELECTRONICS"
+    assert semi["top_applicants"][0]["patents"] > semi["top_applicants"][0]["previous_year"]
+    assert any(a["direction"] == "surge" and a["period"].startswith("2023") and "semi.memory" in a["series"]
+               for a in semi["alerts"]), semi["alerts"]
+    assert [c["country"] for c in semi["countries"]][0] == "KR"
+    md = (base / "semi.md").read_text()
+    assert "SAMSUNG ELECTRONICS" in md and "| High-density" in md and "## Alerts 2023" in md
+
+
+def test_taxonomy_review_finds_a_planted_term_that_fits_no_technology(airflow_home, populated):
+    from ews import pipeline
+    from ews.schema import Document
+    from ews.taxonomy import load_taxonomy
+
+    now = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    planted = [Document.build(source="test-feed", source_key=f"agri-{i}", kind="policy", lang="en",
+                              title=f"Ministry widens agrivoltaic farming pilots in region {i}",
+                              text="Farmers share fields with solar canopies; agrivoltaic farming pilots grow.",
+                              published=dt.date(2025, 1 + i, 10), fetched_at=now, jurisdiction="KR")
+               for i in range(6)]
+    with Store(populated) as store:
+        store.upsert_documents(planted)
+        pipeline.classify(store)
+        claimed = {t.doc_id for t in store.iter_tagged() if t.tagging.technologies}
+    assert not claimed & {d.id for d in planted}, "the planted documents must fit none of the 50"
+
+    run = load_dag("ews_taxonomy_review").test(logical_date=now)
+    assert states(run) == {"taxonomy_review": "success"}, states(run)
+    assert (run.data_interval_start.date(), run.data_interval_end.date()) == (dt.date(2024, 1, 1), dt.date(2026, 1, 1))
+    data = json.loads((populated / "reports" / "taxonomy-review" / "2024-01-01_2026-01-01.json").read_text())
+    terms = [t["term"] for t in data["terms"]]
+    assert terms[0] == "agrivoltaic farming", terms[:5]
+    top = data["terms"][0]
+    assert top["df_recent"] == 6 and top["df_before"] == 0
+    known = {k.lower() for t in load_taxonomy().technologies for k in (*t.keywords_en, *t.keywords_ko)}
+    assert not [t for t in terms if any(k in t or t in k for k in known)]
+    assert "agrivoltaic farming" in (populated / "reports" / "taxonomy-review" / "2024-01-01_2026-01-01.md").read_text()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_failing_source_raises_a_pipeline_alert_once_per_interval_without_its_credentials(
+        airflow_home, ews_home, monkeypatch, capfd):
+    from ews.ids import alert_id
+
+    # a dead source whose URL carries credentials, as a misconfigured proxy or API URL might
+    monkeypatch.setenv("EWS_DEMO_BASE_URL", f"http://crawler:hunter2-secret@127.0.0.1:{_closed_port()}")
+    dag = load_dag("ews_crawl_patent")
+    (task,) = dag.tasks
+    assert task.on_failure_callback and task.retries == 3 and task.retry_exponential_backoff
+    task.retries = 0  # fail at once instead of waiting out the backoff
+    day = dt.datetime(2023, 10, 2, 2, tzinfo=UTC)
+    for logical in (day, day + dt.timedelta(seconds=1)):  # the same data interval twice
+        run = dag.test(logical_date=logical)
+        assert states(run) == {task.task_id: "failed"}, states(run)
+    with Store(ews_home) as store:
+        alerts = [a for a in store.list_alerts() if a.detector == "pipeline"]
+    assert len(alerts) == 1, alerts
+    (a,) = alerts
+    interval = f"{run.data_interval_start.isoformat()}/{run.data_interval_end.isoformat()}"
+    assert a.id == alert_id("pipeline", f"pipeline:ews_crawl_patent|task:{task.task_id}", interval)
+    assert a.evidence["source"] == "demo-patentsview" and a.period == "2023-09"
+    assert "source demo-patentsview" in a.explanation and a.status == "new"
+    assert "hunter2-secret" not in a.model_dump_json()
+    out = capfd.readouterr()
+    assert "hunter2-secret" not in out.out + out.err

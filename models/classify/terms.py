@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from models.classify.vocabulary import FIELD_TERMS, WEAK_TERMS
+from models.classify.vocabulary import EXTRA_TERMS, FIELD_TERMS, WEAK_TERMS
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
@@ -217,7 +217,7 @@ def strength(hits: list[Hit]) -> float:
 
 def technology_matcher(taxonomy) -> TermMatcher:
     return TermMatcher({t.id: list(t.keywords_en) + list(t.keywords_ko) + [t.name_en, t.name_ko]
-                        for t in taxonomy.technologies})
+                        + EXTRA_TERMS.get(t.id, []) for t in taxonomy.technologies})
 
 
 def field_matcher(taxonomy) -> TermMatcher:

@@ -183,11 +183,17 @@ class TextModelClassifier(TechnologyClassifier):
         D = np.asarray(X @ self.coef_) + self.intercept_
         P = 1 / (1 + np.exp(-(self.platt_[:, 0] * D + self.platt_[:, 1])))
         # untrained technologies and unseen scripts: the keywords speak
-        P[:, ~self.trained_] = kwP[:, ~self.trained_]
+        # Keyword scores stand in where the model knows nothing. They are put on the
+        # model's threshold scale (keyword 0.5 lands on the technology's threshold) so
+        # a keyword decides exactly as in the built-in classifier.
+        kw = 1 / (1 + np.exp(-(np.log(np.clip(kwP, 1e-6, 1 - 1e-6) / np.clip(1 - kwP, 1e-6, 1))
+                                + np.log(self.thresholds / (1 - self.thresholds)))))
+        kw[kwP == 0] = 0.0
+        P[:, ~self.trained_] = kw[:, ~self.trained_]
         if self.languages_.get("ko", 0) < MIN_LANGUAGE_SHARE:
             for i, p in enumerate(passages):
                 if has_hangul(p):
-                    P[i] = kwP[i]
+                    P[i] = kw[i]
         evidence = self._explain(X, D, kwev)
         return P, evidence
 
@@ -195,16 +201,16 @@ class TextModelClassifier(TechnologyClassifier):
         """The features that pushed each positive technology up most: terms the analyst can check."""
         names = self._feature_names()
         out = []
+        indptr, indices, data = X.indptr, X.indices, X.data
         for i in range(X.shape[0]):
             ev = {t: list(v) for t, v in kwev[i].items()}
-            row = X.getrow(i)
-            for j in np.flatnonzero(D[i] > -1.0):
+            cols, vals = indices[indptr[i]:indptr[i + 1]], data[indptr[i]:indptr[i + 1]]
+            # only technologies near or above a decision are worth explaining
+            for j in np.flatnonzero((D[i] > -0.5) & self.trained_):
                 tid = self.tech_ids[j]
-                if not self.trained_[j]:
-                    continue
-                contrib = row.data * self.coef_[row.indices, j]
+                contrib = vals * self.coef_[cols, j]
                 top = np.argsort(-contrib)[:5]
-                words = [names[row.indices[k]] for k in top if contrib[k] > 0]
+                words = [names[cols[k]] for k in top if contrib[k] > 0]
                 if words:
                     ev.setdefault(tid, []).append("model terms " + ", ".join(words))
             out.append(ev)

@@ -91,3 +91,16 @@ WEAK_TERMS: set[str] = {
     "배터리팩", "배터리모듈", "생성형AI", "강화학습", "파운데이션모델", "AI에이전트", "연합학습", "모델경량화",
     "지식증류", "레벨4", "라이다", "전력변환인버터", "인버터", "전력변환",
 }
+
+# Everyday phrasings of a technology that the taxonomy's keyword lists lack, in
+# both languages. Added after reading what the keyword lists missed in Korean
+# policy prose (so the development figures on those passages are optimistic).
+EXTRA_TERMS: dict[str, list[str]] = {
+    "cyber.network_cloud": ["네트워크 안전", "네트워크 보호", "네트워크 안전보호", "network protection"],
+    "cyber.data_ai_security": ["데이터 안전", "데이터 보호", "데이터 안전보장", "data protection", "AI 보안",
+                               "privacy-enhancing technologies"],
+    "ai.efficient_learning_infra": ["고성능 컴퓨팅", "AI 컴퓨팅", "컴퓨팅 인프라", "high-performance computing",
+                                    "AI computing"],
+    "ai.safe_trustworthy": ["AI 규제", "AI 거버넌스", "신뢰할 수 있는 AI", "AI governance", "trustworthy AI"],
+    "ai.industrial_innovation": ["AI 도입", "AI 전환", "AI adoption"],
+}

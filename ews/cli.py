@@ -242,5 +242,39 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 
+@app.command()
+def reparse(source: Annotated[Optional[str], typer.Option("--source", help="only this source id")] = None,
+            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Re-parse documents from the raw archive without fetching (idempotent: a second run writes nothing)."""
+    from crawlers.registry import RegistryError, load_registry
+    from crawlers.reparse import reparse as run_reparse
+    from ews.config import get_settings
+
+    try:
+        regs = load_registry() + load_registry(demo=True)
+    except RegistryError as e:
+        fail(str(e))
+    try:
+        reports = run_reparse(get_settings().home, regs, source)
+    except KeyError as e:
+        fail(str(e.args[0]))
+    rows = [r.public() for r in reports]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+    else:
+        t = Table(title=f"reparsed {sum(r['raw'] for r in rows)} archived responses")
+        for c in ("source", "raw", "documents", "inserted", "updated", "unchanged", "near-dup", "errors"):
+            t.add_column(c)
+        for r in rows:
+            t.add_row(r["source"], *(str(r[k]) for k in ("raw", "documents", "inserted", "updated", "unchanged",
+                                                           "near_duplicates", "errors")))
+        out.print(t)
+        for r in rows:
+            for m in r["error_messages"][:5]:
+                err.print(f"{r['source']}: {m}", highlight=False, soft_wrap=True, markup=False)
+    if any(r["errors"] for r in rows):
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()

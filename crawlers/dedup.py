@@ -3,8 +3,11 @@
 Text is normalised (case, punctuation, spacing), cut into shingles (word 3-grams; character 4-grams
 for Chinese and Japanese, which do not space words), and summarised by a 128-value MinHash signature
 banded 32 × 4 for LSH. Two documents published within `window_days` of each other whose estimated
-Jaccard similarity reaches `threshold` are near-duplicates; the one stored first is the original.
-Identical normalised text (same content hash) is a duplicate at any length.
+Jaccard similarity reaches `threshold` *and whose facts agree* (every number of the shorter one —
+dates, amounts, counts — appears in the other) are near-duplicates; the one stored first is the
+original. Syndicated copies add bylines and boilerplate but keep the facts; templated press releases
+of one ministry share most of their words but differ in exactly those numbers. Identical normalised
+text (same content hash) is a duplicate at any length.
 """
 from __future__ import annotations
 
@@ -27,7 +30,8 @@ _A = _rng.integers(1, 2**31 - 1, size=NUM_PERM, dtype=np.uint64)
 _B = _rng.integers(0, 2**31 - 1, size=NUM_PERM, dtype=np.uint64)
 _WORD = re.compile(r"\w+", re.U)
 MIN_SHINGLES = 25
-MIN_EXACT_CHARS = 80
+MIN_EXACT_CHARS = 40
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def shingles(text: str) -> set[str]:
@@ -40,6 +44,15 @@ def shingles(text: str) -> set[str]:
     if len(words) < 3:
         return {" ".join(words)}
     return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
+
+
+def numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def facts_agree(a: set[str], b: set[str]) -> bool:
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return small <= big
 
 
 def signature(sh: set[str]) -> np.ndarray:
@@ -64,7 +77,7 @@ class Verdict:
 class NearDuplicateDetector:
     """Checks a document against the ones seen before and remembers it; idempotent per document id."""
 
-    def __init__(self, index: CrawlIndex, threshold: float = 0.9, window_days: int = 14):
+    def __init__(self, index: CrawlIndex, threshold: float = 0.7, window_days: int = 14):
         self.index = index
         self.threshold = threshold
         self.window_days = window_days
@@ -82,6 +95,7 @@ class NearDuplicateDetector:
         text = f"{doc.title}\n{doc.text}"
         sh = shingles(text)
         sig = signature(sh) if len(sh) >= MIN_SHINGLES else None
+        nums = numbers(text)
         bands = band_keys(sig) if sig is not None else []
         best: Verdict | None = None
         if len(" ".join(text.split())) >= MIN_EXACT_CHARS:
@@ -90,8 +104,10 @@ class NearDuplicateDetector:
                     best = Verdict(other, 1.0)
                     break
         if best is None and sig is not None:
-            for other, published, other_sig in self.index.candidates(bands, doc.id):
+            for other, published, other_sig, other_nums in self.index.candidates(bands, doc.id):
                 if other_sig is None or not self._near(published, doc):
+                    continue
+                if not facts_agree(nums, set(other_nums.split())):
                     continue
                 s = similarity(sig, np.frombuffer(other_sig, dtype=np.uint64))
                 if s >= self.threshold and (best is None or s > best.similarity):
@@ -100,5 +116,5 @@ class NearDuplicateDetector:
             self.index.add_duplicate(doc.id, doc.source, best.original_id, best.similarity, doc.url)
             return best
         self.index.add_fingerprint(doc.id, doc.source, doc.published, doc.content_hash,
-                                   sig.tobytes() if sig is not None else None, bands)
+                                   sig.tobytes() if sig is not None else None, bands, " ".join(sorted(nums)))
         return None

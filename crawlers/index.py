@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS raw_parse (
   raw_id TEXT PRIMARY KEY, source TEXT NOT NULL, role TEXT NOT NULL, context TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS raw_parse_source ON raw_parse(source);
 CREATE TABLE IF NOT EXISTS fingerprints (
-  doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, published TEXT, content_hash TEXT NOT NULL, sig BLOB);
+  doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, published TEXT, content_hash TEXT NOT NULL, sig BLOB,
+  numbers TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS fingerprints_hash ON fingerprints(content_hash);
 CREATE TABLE IF NOT EXISTS bands (band TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (band, doc_id));
 CREATE TABLE IF NOT EXISTS near_duplicates (
@@ -67,22 +68,22 @@ class CrawlIndex:
         return self.conn.execute("SELECT doc_id, published FROM fingerprints WHERE content_hash=? AND doc_id<>?",
                                  (content_hash, doc_id)).fetchall()
 
-    def candidates(self, bands: list[str], doc_id: str) -> list[tuple[str, str | None, bytes]]:
+    def candidates(self, bands: list[str], doc_id: str) -> list[tuple[str, str | None, bytes, str]]:
         if not bands:
             return []
         marks = ",".join("?" * len(bands))
         return self.conn.execute(
-            f"SELECT f.doc_id, f.published, f.sig FROM fingerprints f WHERE f.doc_id IN "
+            f"SELECT f.doc_id, f.published, f.sig, f.numbers FROM fingerprints f WHERE f.doc_id IN "
             f"(SELECT DISTINCT doc_id FROM bands WHERE band IN ({marks})) AND f.doc_id<>?", (*bands, doc_id)).fetchall()
 
     def add_fingerprint(self, doc_id: str, source: str, published: dt.date | None, content_hash: str,
-                        sig: bytes | None, bands: list[str]) -> None:
+                        sig: bytes | None, bands: list[str], numbers: str = "") -> None:
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         try:
             c.execute("DELETE FROM bands WHERE doc_id=?", (doc_id,))
-            c.execute("INSERT OR REPLACE INTO fingerprints VALUES (?,?,?,?,?)",
-                      (doc_id, source, published.isoformat() if published else None, content_hash, sig))
+            c.execute("INSERT OR REPLACE INTO fingerprints VALUES (?,?,?,?,?,?)",
+                      (doc_id, source, published.isoformat() if published else None, content_hash, sig, numbers))
             c.executemany("INSERT OR IGNORE INTO bands VALUES (?,?)", [(b, doc_id) for b in bands])
         except BaseException:
             c.execute("ROLLBACK")

@@ -124,7 +124,7 @@ class NearDuplicatePipeline:
     def open_spider(self, spider=None):
         s = self.crawler.settings
         self.detector = NearDuplicateDetector(CrawlIndex((spider or self.crawler.spider).home),
-                                              threshold=s.getfloat("NEAR_DUP_THRESHOLD", 0.9),
+                                              threshold=s.getfloat("NEAR_DUP_THRESHOLD", 0.7),
                                               window_days=s.getint("NEAR_DUP_WINDOW_DAYS", 14))
 
     def close_spider(self, spider=None):

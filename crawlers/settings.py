@@ -45,7 +45,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Bulk files (requests with meta bulk_to_file) are streamed to disk, never held in memory.
     "crawlers.middlewares.BulkFileDownloaderMiddleware": 950,
 }
-NEAR_DUP_THRESHOLD = 0.9     # estimated Jaccard similarity of shingles at which two documents are one
+NEAR_DUP_THRESHOLD = 0.7     # estimated Jaccard similarity of shingles (with the same numbers) at which two documents are one
 NEAR_DUP_WINDOW_DAYS = 14    # … when published at most this many days apart
 BULK_MAX_BYTES = 8 * 1024**3  # a weekly USPTO zip is 0.1-1.5 GB; refuse anything absurd
 

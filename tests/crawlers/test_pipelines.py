@@ -85,3 +85,15 @@ def test_pages_without_documents_are_still_archived(tmp_path):
     assert stats.get_value("ews/items") is None
     with Store(tmp_path) as store:
         assert store.stats()["raw"] == 1
+
+
+def test_syndicated_article_in_two_feeds_is_stored_once(api_crawl):
+    """NearDuplicatePipeline in a real crawl: the same story from two sources becomes one document."""
+    from crawlers.index import CrawlIndex
+
+    first = api_crawl["first"]
+    assert first["t-synd-a"].items + first["t-synd-b"].items == 1
+    with CrawlIndex(api_crawl["home"]) as idx:
+        (dup,) = idx.near_duplicates()
+    with Store(api_crawl["home"]) as store:
+        assert store.has_document(dup["original_id"]) and not store.has_document(dup["doc_id"])

@@ -50,7 +50,7 @@ TECHS: tuple[DemoTech, ...] = (
              ("three-dimensional NAND memory device", "DRAM cell capacitor structure", "high-bandwidth memory stack",
               "magnetoresistive memory element"),
              "차세대 메모리", ("D램", "3D 낸드", "고대역폭메모리(HBM)", "프로세싱인메모리(PIM)"), "next-generation memory"),
-    DemoTech("battery.li_ion", ("H01M 10/0525", "H01M 4/131", "H01M 4/525"), 3.0,
+    DemoTech("battery.li_ion", ("H01M 10/0525", "H01M 4/131", "H01M 4/525"), 8.0,
              (("LG Energy Solution, Ltd.", "KR"), ("Contemporary Amperex Technology Co., Limited", "CN"),
               ("Panasonic Holdings Corporation", "JP")),
              ("lithium-ion secondary battery", "cathode active material for lithium battery",

@@ -6,7 +6,10 @@
 - MinHash signatures of stored policy and paper documents, banded for LSH, and the near-duplicates
   found with them (the same article syndicated by several sources).
 
-Kept in its own SQLite file so the core store's schema stays the core's.
+Kept in its own SQLite file so the core store's schema stays the core's. Writes are batched: one
+transaction per `batch` writes (and at close), which is what lets the pipelines keep up with Scrapy;
+within a process every user of one data directory shares one connection (`CrawlIndex.shared`), so
+no two connections of the same thread ever wait for each other's write lock.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ CREATE TABLE IF NOT EXISTS fingerprints (
   numbers TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS fingerprints_hash ON fingerprints(content_hash);
 CREATE TABLE IF NOT EXISTS bands (band TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (band, doc_id));
+CREATE INDEX IF NOT EXISTS bands_doc ON bands(doc_id);
 CREATE TABLE IF NOT EXISTS near_duplicates (
   doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, original_id TEXT NOT NULL, similarity REAL NOT NULL,
   url TEXT, detected_at TEXT NOT NULL);
@@ -31,17 +35,62 @@ CREATE TABLE IF NOT EXISTS near_duplicates (
 
 
 class CrawlIndex:
-    def __init__(self, home: Path | str):
+    _shared: dict[Path, list] = {}
+
+    def __init__(self, home: Path | str, batch: int = 1):
         home = Path(home)
         home.mkdir(parents=True, exist_ok=True)
         self.path = home / "crawlers.sqlite"
+        self.batch = max(1, batch)
+        self._pending = 0
         self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(SCHEMA)
 
+    @classmethod
+    def shared(cls, home: Path | str, batch: int = 500) -> "CrawlIndex":
+        """The process's one batched index of a data directory; give it back with `release()`."""
+        key = Path(home).resolve()
+        entry = cls._shared.get(key)
+        if entry is None:
+            entry = cls._shared[key] = [cls(home, batch=batch), 0]
+        entry[1] += 1
+        return entry[0]
+
+    def release(self) -> None:
+        key = self.path.parent.resolve()
+        entry = self._shared.get(key)
+        if entry is None or entry[0] is not self:
+            self.close()
+            return
+        entry[1] -= 1
+        if entry[1] <= 0:
+            del self._shared[key]
+            self.close()
+        else:
+            self.commit()
+
+    # writes ------------------------------------------------------------------------------
+    def _begin(self) -> None:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def _wrote(self) -> None:
+        self._pending += 1
+        if self._pending >= self.batch:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+        self._pending = 0
+
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.commit()
+        finally:
+            self.conn.close()
 
     def __enter__(self) -> "CrawlIndex":
         return self
@@ -51,9 +100,11 @@ class CrawlIndex:
 
     # raw roles ---------------------------------------------------------------------------
     def record_raw(self, raw_id: str, source: str, role: str, context: dict | None = None) -> None:
+        self._begin()
         self.conn.execute("INSERT OR REPLACE INTO raw_parse VALUES (?,?,?,?)",
                           (raw_id, source, role, json.dumps(context or {}, ensure_ascii=False, sort_keys=True,
                                                             default=str)))
+        self._wrote()
 
     def raw_role(self, raw_id: str) -> tuple[str, dict] | None:
         row = self.conn.execute("SELECT role, context FROM raw_parse WHERE raw_id=?", (raw_id,)).fetchone()
@@ -79,21 +130,19 @@ class CrawlIndex:
     def add_fingerprint(self, doc_id: str, source: str, published: dt.date | None, content_hash: str,
                         sig: bytes | None, bands: list[str], numbers: str = "") -> None:
         c = self.conn
-        c.execute("BEGIN IMMEDIATE")
-        try:
-            c.execute("DELETE FROM bands WHERE doc_id=?", (doc_id,))
-            c.execute("INSERT OR REPLACE INTO fingerprints VALUES (?,?,?,?,?,?)",
-                      (doc_id, source, published.isoformat() if published else None, content_hash, sig, numbers))
-            c.executemany("INSERT OR IGNORE INTO bands VALUES (?,?)", [(b, doc_id) for b in bands])
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
-        c.execute("COMMIT")
+        self._begin()
+        c.execute("DELETE FROM bands WHERE doc_id=?", (doc_id,))
+        c.execute("INSERT OR REPLACE INTO fingerprints VALUES (?,?,?,?,?,?)",
+                  (doc_id, source, published.isoformat() if published else None, content_hash, sig, numbers))
+        c.executemany("INSERT OR IGNORE INTO bands VALUES (?,?)", [(b, doc_id) for b in bands])
+        self._wrote()
 
     def add_duplicate(self, doc_id: str, source: str, original_id: str, similarity: float, url: str | None) -> None:
+        self._begin()
         self.conn.execute("INSERT OR REPLACE INTO near_duplicates VALUES (?,?,?,?,?,?)",
                           (doc_id, source, original_id, round(similarity, 4), url,
                            dt.datetime.now(dt.timezone.utc).isoformat()))
+        self._wrote()
 
     def near_duplicates(self, source: str | None = None) -> list[dict]:
         q = "SELECT doc_id, source, original_id, similarity, url FROM near_duplicates"

@@ -38,12 +38,20 @@ class ArchiveRawPipeline(_StorePipeline):
     """Every response, kept gzip-compressed with URL, headers and fetch time; documents point to it."""
 
     def open_spider(self, spider=None):
+        from twisted.internet import task
+
         super().open_spider(spider)
-        self.index = CrawlIndex((spider or self.crawler.spider).home)
+        self.index = CrawlIndex.shared((spider or self.crawler.spider).home)
+        # Batched index writes are committed at least every second, so that a slow, polite crawl never
+        # holds the index's write lock while it waits between pages (another crawl may want it).
+        self._committer = task.LoopingCall(self.index.commit)
+        self._committer.start(1.0, now=False)
 
     def close_spider(self, spider=None):
+        if self._committer.running:
+            self._committer.stop()
         super().close_spider(spider)
-        self.index.close()
+        self.index.release()
 
     def process_item(self, item, spider=None):
         if not isinstance(item, PageItem) or not item.archive:
@@ -123,13 +131,13 @@ class NearDuplicatePipeline:
 
     def open_spider(self, spider=None):
         s = self.crawler.settings
-        self.detector = NearDuplicateDetector(CrawlIndex((spider or self.crawler.spider).home),
+        self.detector = NearDuplicateDetector(CrawlIndex.shared((spider or self.crawler.spider).home),
                                               threshold=s.getfloat("NEAR_DUP_THRESHOLD", 0.7),
                                               window_days=s.getint("NEAR_DUP_WINDOW_DAYS", 14))
 
     def close_spider(self, spider=None):
         if self.detector is not None:
-            self.detector.index.close()
+            self.detector.index.release()
             self.detector = None
 
     def process_item(self, item, spider=None):

@@ -104,7 +104,7 @@ class NearDuplicateDetector:
                     best = Verdict(other, 1.0)
                     break
         if best is None and sig is not None:
-            for other, published, other_sig, other_nums in self.index.candidates(bands, doc.id):
+            for other, published, other_sig, other_nums in self.index.candidates(bands, doc.id, doc.published, self.window_days):
                 if other_sig is None or not self._near(published, doc):
                     continue
                 if not facts_agree(nums, set(other_nums.split())):

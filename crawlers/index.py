@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS fingerprints (
   doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, published TEXT, content_hash TEXT NOT NULL, sig BLOB,
   numbers TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS fingerprints_hash ON fingerprints(content_hash);
-CREATE TABLE IF NOT EXISTS bands (band TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (band, doc_id));
+CREATE TABLE IF NOT EXISTS bands (band TEXT NOT NULL, published TEXT NOT NULL, doc_id TEXT NOT NULL,
+  PRIMARY KEY (band, published, doc_id));
 CREATE INDEX IF NOT EXISTS bands_doc ON bands(doc_id);
 CREATE TABLE IF NOT EXISTS near_duplicates (
   doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, original_id TEXT NOT NULL, similarity REAL NOT NULL,
@@ -119,13 +120,21 @@ class CrawlIndex:
         return self.conn.execute("SELECT doc_id, published FROM fingerprints WHERE content_hash=? AND doc_id<>?",
                                  (content_hash, doc_id)).fetchall()
 
-    def candidates(self, bands: list[str], doc_id: str) -> list[tuple[str, str | None, bytes, str]]:
+    def candidates(self, bands: list[str], doc_id: str, published: dt.date | None = None,
+                   window_days: int | None = None) -> list[tuple[str, str | None, bytes, str]]:
+        """Documents sharing an LSH band with this one, published within window_days of it when both are given
+        (the band lookup is an index range scan, so templated pages sharing bands stay cheap)."""
         if not bands:
             return []
         marks = ",".join("?" * len(bands))
-        return self.conn.execute(
-            f"SELECT f.doc_id, f.published, f.sig, f.numbers FROM fingerprints f WHERE f.doc_id IN "
-            f"(SELECT DISTINCT doc_id FROM bands WHERE band IN ({marks})) AND f.doc_id<>?", (*bands, doc_id)).fetchall()
+        sub = f"SELECT DISTINCT doc_id FROM bands WHERE band IN ({marks})"
+        args: list = [*bands]
+        if published is not None and window_days is not None:
+            sub += " AND published BETWEEN ? AND ?"
+            args += [(published - dt.timedelta(days=window_days)).isoformat(),
+                     (published + dt.timedelta(days=window_days)).isoformat()]
+        q = f"SELECT f.doc_id, f.published, f.sig, f.numbers FROM fingerprints f WHERE f.doc_id IN ({sub}) AND f.doc_id<>?"
+        return self.conn.execute(q, (*args, doc_id)).fetchall()
 
     def add_fingerprint(self, doc_id: str, source: str, published: dt.date | None, content_hash: str,
                         sig: bytes | None, bands: list[str], numbers: str = "") -> None:
@@ -134,7 +143,8 @@ class CrawlIndex:
         c.execute("DELETE FROM bands WHERE doc_id=?", (doc_id,))
         c.execute("INSERT OR REPLACE INTO fingerprints VALUES (?,?,?,?,?,?)",
                   (doc_id, source, published.isoformat() if published else None, content_hash, sig, numbers))
-        c.executemany("INSERT OR IGNORE INTO bands VALUES (?,?)", [(b, doc_id) for b in bands])
+        day = published.isoformat() if published else ""
+        c.executemany("INSERT OR IGNORE INTO bands VALUES (?,?,?)", [(b, day, doc_id) for b in bands])
         self._wrote()
 
     def add_duplicate(self, doc_id: str, source: str, original_id: str, similarity: float, url: str | None) -> None:

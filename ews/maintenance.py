@@ -122,8 +122,12 @@ def retrain(store: Store, models_dir: Path, min_train: int = MIN_TRAIN, min_held
     name = f"{tax.version}-{digest.hexdigest()[:12]}"
     version_dir = models_dir / "versions" / name
     if not (version_dir / "model.json").is_file():
-        train_classifier(train, version_dir, source=f"store:{store.home} patents ({len(train)}, held out {len(held)})",
-                         **params)
+        try:
+            train_classifier(train, version_dir, source=f"store:{store.home} patents ({len(train)}, held out {len(held)})",
+                             **params)
+        except Exception as e:  # recorded, then raised: the task fails (retries, a pipeline alert); nothing promoted
+            finish("failed", f"training failed ({type(e).__name__}: {e}); the current model stays")
+            raise
     out["candidate"] = name
     candidate = load_classifier(version_dir)
     held_records, held_gold = [r for r, _ in held], [labs for _, labs in held]

@@ -10,7 +10,8 @@ import socket
 import pytest
 
 from ews.store import Store
-from tests.dags.test_dag_runs import load_dag, states
+from tests.dags.test_dag_runs import load_dag as _load_dag
+from tests.dags.test_dag_runs import states
 
 pytestmark = pytest.mark.integration
 UTC = dt.timezone.utc
@@ -36,6 +37,15 @@ def demo_store(tmp_path_factory):
 def populated(demo_store, ews_home):
     shutil.copytree(demo_store, ews_home)
     return ews_home
+
+
+def load_dag(dag_id):
+    """The DAG as the scheduler parses it, but failing at once: dag.test() would sit out each retry's backoff."""
+    dag = _load_dag(dag_id)
+    for t in dag.tasks:
+        assert t.retries >= 1 and t.on_failure_callback
+        t.retries = 0
+    return dag
 
 
 def _decisions(home):
@@ -67,26 +77,30 @@ def test_retrain_promotes_a_better_model_and_rerun_changes_nothing(airflow_home,
 
 
 def test_retrain_keeps_the_current_model_when_the_new_one_scores_worse(airflow_home, populated):
-    """The current model here was trained on every patent, held-out ones included, so it scores higher on them."""
-    from ews.schema import ClassifyInput
-    from ews.maintenance import _promote
-    from models.classify import load_classifier, train_classifier
+    """A month whose crawl brought garbage text (a parser broke): the model trained on it must not replace a good one."""
+    from ews.maintenance import is_heldout, retrain
+    from models.classify import load_classifier
 
     models = populated / "models"
     with Store(populated) as store:
-        records = [ClassifyInput.from_document(d) for d in store.iter_documents(kind="patent")]
-    train_classifier(records, models / "versions" / "seen-everything", source="test")
-    _promote(models, models / "versions" / "seen-everything")
-    before = load_classifier(None).version
+        assert retrain(store, models)["status"] == "promoted"  # a model trained on good text is current
+        good = load_classifier(None).version
+        target = os.readlink(models / "current")
+        # the training part of this month's patents lost its text; the held-out part is intact
+        words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt".split()
+        broken = [d.model_copy(update={"title": f"Page {i}", "content_hash": "",
+                                       "text": " ".join(words[(i * k + k * k) % len(words)] for k in range(1, 12))})
+                  for i, d in enumerate(store.iter_documents(kind="patent")) if not is_heldout(d.id)]
+        store.upsert_documents([type(d).model_validate(d.model_dump()) for d in broken])
 
-    run = load_dag("ews_retrain").test(logical_date=dt.datetime(2026, 7, 2, 4, tzinfo=UTC))
+    run = load_dag("ews_retrain").test(logical_date=dt.datetime(2026, 8, 2, 4, tzinfo=UTC))
     assert states(run) == {"retrain": "success"}
-    (d,) = _decisions(populated)
+    d = _decisions(populated)[-1]
     assert d["status"] == "kept", d
     assert d["candidate_scores"]["micro_f1"] < d["current_scores"]["micro_f1"]
-    assert "current model stays" in d["reason"] and d["current"] == before
-    assert os.readlink(models / "current") == "versions/seen-everything"
-    assert load_classifier(None).version == before
+    assert "current model stays" in d["reason"] and d["current"] == good
+    assert os.readlink(models / "current") == target
+    assert load_classifier(None).version == good
     assert (models / "versions" / d["candidate"] / "model.json").is_file()  # kept for inspection, not used
 
 
@@ -174,10 +188,8 @@ def test_a_failing_source_raises_a_pipeline_alert_once_per_interval_without_its_
 
     # a dead source whose URL carries credentials, as a misconfigured proxy or API URL might
     monkeypatch.setenv("EWS_DEMO_BASE_URL", f"http://crawler:hunter2-secret@127.0.0.1:{_closed_port()}")
-    dag = load_dag("ews_crawl_patent")
+    dag = load_dag("ews_crawl_patent")  # retries off: fail at once instead of waiting out the backoff
     (task,) = dag.tasks
-    assert task.on_failure_callback and task.retries == 3 and task.retry_exponential_backoff
-    task.retries = 0  # fail at once instead of waiting out the backoff
     day = dt.datetime(2023, 10, 2, 2, tzinfo=UTC)
     for logical in (day, day + dt.timedelta(seconds=1)):  # the same data interval twice
         run = dag.test(logical_date=logical)

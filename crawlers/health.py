@@ -36,10 +36,8 @@ class SilentSource:
 
 def health_history(store: Store, source: str | None = None) -> dict[str, list[SourceHealth]]:
     """Every health record, per source, oldest first."""
-    q = "SELECT body FROM health" + (" WHERE source=?" if source else "") + " ORDER BY source, started_at"
     out: dict[str, list[SourceHealth]] = {}
-    for (body,) in store._conn.execute(q, (source,) if source else ()).fetchall():
-        h = SourceHealth.model_validate_json(body)
+    for h in store.health_records(source):
         if h.items == 0 and h.errors == 0 and any(SKIPPED_WINDOW in m for m in h.error_messages):
             continue  # a re-run of a window already crawled says nothing about the source
         out.setdefault(h.source, []).append(h)

@@ -1,8 +1,10 @@
 """The embedded store: everything under one data directory (`EWS_HOME`).
 
-SQLite holds documents, tagged documents, count series, alerts, source health
-and per-source crawl state; raw responses are kept gzip-compressed on disk and
-indexed in SQLite. Every write is an upsert keyed by a deterministic id, so
+SQLite holds the raw archive (every response gzip-compressed, with URL, headers
+and fetch time), documents, tagged documents, count series, alerts, source
+health and per-source crawl state. Raw bodies live in SQLite rather than one
+file each: one transactional insert per response, so an archive write is never
+half done and costs no file creation. Every write is an upsert keyed by a deterministic id, so
 re-running a stage never duplicates a record.
 """
 from __future__ import annotations
@@ -11,7 +13,6 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -27,7 +28,8 @@ if TYPE_CHECKING:  # pandas costs seconds to import; crawl subprocesses never ne
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS raw (
   id TEXT PRIMARY KEY, source TEXT NOT NULL, url TEXT NOT NULL, status INTEGER,
-  fetched_at TEXT NOT NULL, headers TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL);
+  fetched_at TEXT NOT NULL, headers TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+  body BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS raw_source ON raw(source);
 CREATE TABLE IF NOT EXISTS documents (
   id TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, published TEXT,
@@ -54,7 +56,6 @@ class Store:
     def __init__(self, home: Path | str):
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
-        self.raw_dir = self.home / "raw"
         self.db_path = self.home / "ews.sqlite"
         self._conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -92,31 +93,22 @@ class Store:
         """Archive one response; the id depends on source, URL and body, so a refetch of the same bytes is a no-op."""
         sha = hashlib.sha256(body).hexdigest()
         raw_id = stable_id("raw", source, url, sha)
-        if self._conn.execute("SELECT 1 FROM raw WHERE id=?", (raw_id,)).fetchone():
-            return raw_id
-        rel = Path(source) / raw_id[:2] / f"{raw_id}.gz"
-        path = self.raw_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with gzip.open(tmp, "wb") as f:
-            f.write(body)
-        os.replace(tmp, path)  # atomic: a crash never leaves half a file under the final name
         self._conn.execute(
             "INSERT OR IGNORE INTO raw VALUES (?,?,?,?,?,?,?,?,?)",
             (raw_id, source, url, status, (fetched_at or dt.datetime.now(dt.timezone.utc)).isoformat(),
-             json.dumps(headers, ensure_ascii=False), str(rel), sha, len(body)),
+             json.dumps(headers, ensure_ascii=False), sha, len(body), gzip.compress(body, compresslevel=6)),
         )
         return raw_id
 
     def get_raw(self, raw_id: str) -> tuple[dict, bytes]:
         row = self._conn.execute(
-            "SELECT id, source, url, status, fetched_at, headers, path FROM raw WHERE id=?", (raw_id,)).fetchone()
+            "SELECT id, source, url, status, fetched_at, headers, body FROM raw WHERE id=?", (raw_id,)).fetchone()
         if row is None:
             raise KeyError(f"no archived response {raw_id!r}")
-        meta = dict(zip(("id", "source", "url", "status", "fetched_at", "headers", "path"), row))
+        meta = dict(zip(("id", "source", "url", "status", "fetched_at", "headers"), row[:6]))
         meta["headers"] = json.loads(meta["headers"])
-        with gzip.open(self.raw_dir / meta["path"], "rb") as f:
-            return meta, f.read()
+        meta["compressed_size"] = len(row[6])
+        return meta, gzip.decompress(row[6])
 
     def iter_raw(self, source: str | None = None) -> Iterator[dict]:
         q = "SELECT id, source, url, fetched_at FROM raw" + (" WHERE source=?" if source else "") + " ORDER BY fetched_at, id"
@@ -234,6 +226,11 @@ class Store:
     def record_health(self, h: SourceHealth) -> None:
         self._conn.execute("INSERT OR REPLACE INTO health VALUES (?,?,?)",
                            (h.source, h.started_at.isoformat(), h.model_dump_json()))
+
+    def health_records(self, source: str | None = None) -> list[SourceHealth]:
+        """Every health record (of one source), oldest first."""
+        q = "SELECT body FROM health" + (" WHERE source=?" if source else "") + " ORDER BY source, started_at"
+        return [SourceHealth.model_validate_json(b) for (b,) in self._conn.execute(q, (source,) if source else ())]
 
     def last_health(self, source: str) -> SourceHealth | None:
         row = self._conn.execute("SELECT body FROM health WHERE source=? ORDER BY started_at DESC LIMIT 1",

@@ -10,16 +10,17 @@ from models.detect.base import Detector, LowCountGuard
 from models.detect.ears import EARSC1Detector, EARSC2Detector, EARSC3Detector
 from models.detect.farrington import FarringtonFlexibleDetector
 from models.detect.glr import GLRShiftDetector
+from models.detect.loglinear import LogLinearDetector
 from models.detect.counts import detect_counts, series_from_rows
 from models.detect.robust import RobustBaselineDetector
-from models.detect.select import AutoDetector, default_detector
+from models.detect.select import AutoDetector, default_detector, is_policy_series, policy_detector
 
 __all__ = ["Detector", "LowCountGuard", "EARSC1Detector", "EARSC2Detector", "EARSC3Detector",
-           "FarringtonFlexibleDetector", "GLRShiftDetector", "detect_counts", "series_from_rows", "RobustBaselineDetector",
-           "AutoDetector", "default_detector"]
+           "FarringtonFlexibleDetector", "GLRShiftDetector", "LogLinearDetector", "detect_counts", "series_from_rows", "RobustBaselineDetector",
+           "AutoDetector", "default_detector", "policy_detector", "is_policy_series"]
 
 
 def all_detectors() -> list[Detector]:
     """One instance of every detector class with its default settings (the contract test runs them all)."""
-    return [RobustBaselineDetector(), FarringtonFlexibleDetector(), GLRShiftDetector(), EARSC1Detector(),
+    return [RobustBaselineDetector(), LogLinearDetector(), FarringtonFlexibleDetector(), GLRShiftDetector(), EARSC1Detector(),
             EARSC2Detector(), EARSC3Detector(), default_detector()]

@@ -30,21 +30,27 @@ def detect_counts(df: pd.DataFrame, as_of: dt.date | None = None,
                   detector: Detector | None = None) -> list[Detection]:
     """The alarms (alarm=True) of `detector` on every series of df[series, period, count], by series, period.
 
+    Without `detector`, patent (and paper) series get `default_detector()` and
+    policy-document series (`…|policy:CC`) `policy_detector()`.
+
     With `as_of` (the data's cut-off date), a period not yet complete once the
     publication lag is allowed for (see `models.detect.lag`) never raises a drop:
     its count is low because documents are still to be published.
     """
-    from models.detect.select import default_detector
+    from models.detect.select import default_detector, is_policy_series, policy_detector
 
     if df is None or len(df) == 0:
         return []
     missing = {"series", "period", "count"} - set(df.columns)
     if missing:
         raise ValueError(f"count table lacks columns {sorted(missing)}")
-    det = detector or default_detector()
+    default = detector or default_detector()
+    # policy-document series get their own settings unless a detector is imposed
+    policy = detector or policy_detector()
     alarms: list[Detection] = []
     for key, rows in df.groupby(df["series"].astype(str), sort=True):
         counts = series_from_rows(rows, str(key))
+        det = policy if is_policy_series(str(key)) else default
         for d in det.detect(counts):
             if not d.alarm:
                 continue

@@ -31,14 +31,18 @@ from models.detect.robust import RobustBaselineDetector
 
 class GLRShiftDetector:
     def __init__(self, max_run: int = 4, window: int = 12, alpha: float = 0.002, min_history: int = 6,
-                 guard: LowCountGuard | None = None) -> None:
+                 guard: LowCountGuard | None = None, guard_on_run: bool = False,
+                 directions: tuple[str, ...] = ("surge", "drop")) -> None:
         self.max_run = max_run
         self.window = window
         self.alpha = alpha
         self.min_history = min_history
         self.guard = guard or LowCountGuard()
+        self.guard_on_run = guard_on_run
+        self.directions = tuple(directions)
         self._baseline = RobustBaselineDetector(window=window)
-        self.name = f"glr-shift(run<={max_run},alpha={alpha:g})"
+        only = "" if set(self.directions) == {"surge", "drop"} else f",{'+'.join(self.directions)} only"
+        self.name = f"glr-shift(run<={max_run},alpha={alpha:g}{',run guard' if guard_on_run else ''}{only})"
 
     def detect(self, counts: pd.Series) -> list[Detection]:
         key, periods, y = series_values(counts)
@@ -64,7 +68,13 @@ class GLRShiftDetector:
             # chi2(1) survival of 2·LLR, i.e. erfc(sqrt(LLR))
             p = min(1.0, self.max_run * math.erfc(math.sqrt(max(llr, 0.0))))
             current_agrees = (y[t] > expected) if direction == "surge" else (y[t] < expected)
-            alarm = p < self.alpha and current_agrees and self.guard.allows(direction, y[t], expected)
+            if self.guard_on_run:
+                # the evidence is the whole run: six zeros where 3 a period were expected (18 in all) is a
+                # real drop even though no single period clears the per-period guard
+                allowed = self.guard.allows(direction, float(y[t - k + 1:t + 1].sum()), expected * k)
+            else:
+                allowed = self.guard.allows(direction, y[t], expected)
+            alarm = (p < self.alpha and current_agrees and allowed and direction in self.directions)
             out.append(Detection(series=key, period=periods[t], observed=float(y[t]), expected=float(expected),
                                  lower=nb_quantile(self.alpha, expected, dispersion),
                                  upper=nb_quantile(1 - self.alpha, expected, dispersion),

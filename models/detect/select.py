@@ -7,13 +7,22 @@ at every period up to t.
 
 Why these choices (see bench/backtest.py for the figures):
 - yearly series (official patent statistics) are short, trending and far
-  noisier than Poisson, with real growth spurts; the robust median/Theil–Sen
-  baseline over 8 years at a strict alpha keeps false alarms lowest there;
+  noisier than Poisson, with noise proportional to their level and real growth
+  spurts: the log-linear detector (multiplicative noise, shrunk scale, damped
+  robust trend, Student-t bounds) over 8 years;
 - sub-yearly series have seasons: once two full cycles (plus the gap Farrington
   leaves out) are available, the improved Farrington GLM with its seasonal
   factor takes over;
 - before that, and for sparse histories (most periods zero, where a seasonal
-  GLM has nothing to fit), the robust baseline with a 12-period window.
+  GLM has nothing to fit), the robust baseline with a 12-period window;
+- where the expected count per period is too low for the per-period low-count
+  guard to let a drop through (< 5), a drop can still be strong evidence when it
+  lasts: six empty months where 3 a month were usual. A GLR detector restricted
+  to drops, with runs up to `sustained_run` periods and the guard applied to the
+  run's expected total, flags such sustained drops (sub-yearly series only).
+
+`policy_detector()` gives the settings for policy-document series (short,
+sparse, often weekly): see its doc.
 """
 from __future__ import annotations
 
@@ -21,8 +30,10 @@ import numpy as np
 import pandas as pd
 
 from ews.schema import Detection
-from models.detect.base import Detector, season_length, series_values
+from models.detect.base import Detector, LowCountGuard, season_length, series_values
 from models.detect.farrington import FarringtonFlexibleDetector
+from models.detect.glr import GLRShiftDetector
+from models.detect.loglinear import LogLinearDetector
 from models.detect.robust import RobustBaselineDetector
 
 SPARSE_ZERO_SHARE = 0.5
@@ -32,12 +43,18 @@ class AutoDetector:
     """Picks the yearly, seasonal or short-history detector per period (see the module doc)."""
 
     def __init__(self, yearly: Detector | None = None, seasonal: Detector | None = None,
-                 short: Detector | None = None, seasonal_min_cycles: float = 2.25) -> None:
-        self.yearly = yearly or RobustBaselineDetector(window=8, alpha=1e-4)
+                 short: Detector | None = None, seasonal_min_cycles: float = 2.25,
+                 sustained: Detector | None | bool = None) -> None:
+        self.yearly = yearly or LogLinearDetector()
         self.seasonal = seasonal or FarringtonFlexibleDetector(alpha=0.002)
         self.short = short or RobustBaselineDetector(window=12, alpha=0.001)
         self.seasonal_min_cycles = seasonal_min_cycles
-        self.name = f"auto[yearly={self.yearly.name};seasonal={self.seasonal.name};short={self.short.name}]"
+        if sustained is None or sustained is True:
+            sustained = GLRShiftDetector(max_run=6, window=12, alpha=0.001, guard_on_run=True, directions=("drop",))
+        self.sustained = sustained or None
+        extra = f";sustained-drop={self.sustained.name}" if self.sustained else ""
+        self.name = (f"auto[yearly={self.yearly.name};seasonal={self.seasonal.name};short={self.short.name}"
+                     f"{extra}]")
 
     def choose(self, history: np.ndarray, cycle: int) -> Detector:
         if cycle == 1:
@@ -55,9 +72,18 @@ class AutoDetector:
         chosen = [self.choose(y[:t], cycle) for t in range(len(y))]
         verdicts = {id(det): {d.period: d for d in det.detect(counts)}
                     for det in {id(d): d for d in chosen}.values()}
+        low = {}
+        if self.sustained is not None and cycle > 1:
+            guard = getattr(self.sustained, "guard", None)
+            floor = guard.min_drop_expected if guard is not None else 5.0
+            low = {d.period: d for d in self.sustained.detect(counts) if d.alarm and d.expected < floor}
         out = []
         for t, det in enumerate(chosen):
             d = verdicts[id(det)].get(periods[t])
+            s = low.get(periods[t])
+            # a sustained low-count drop where the chosen detector's guard kept quiet
+            if s is not None and (d is None or not d.alarm):
+                d = s
             if d is not None:
                 out.append(d)
         return out
@@ -65,3 +91,24 @@ class AutoDetector:
 
 def default_detector() -> AutoDetector:
     return AutoDetector()
+
+
+# Policy documents are few (a ministry issues a handful of texts on one technology a month, often none),
+# published without lag and counted weekly or monthly; the signal is a burst: a government suddenly
+# legislating or regulating. A burst needs at least 3 documents, fewer than for patents since each is a
+# deliberate act; drops keep the usual guard (a ministry falling silent on a topic it covered at 5+ texts a
+# period is worth knowing, a quiet spell of a sparse one is not).
+POLICY_GUARD = LowCountGuard(min_surge_count=3.0, min_drop_expected=5.0)
+
+
+def policy_detector() -> RobustBaselineDetector:
+    """Settings for `…|policy:CC` series: short history (4 periods suffice), 12-period robust level, no trend.
+
+    No trend because a few bursts in a short window make Kendall's test see one;
+    no season (policy calendars are not annual cycles at weekly resolution).
+    """
+    return RobustBaselineDetector(window=12, alpha=0.001, min_history=4, trend=False, guard=POLICY_GUARD)
+
+
+def is_policy_series(key: str) -> bool:
+    return any(part.split(":", 1)[0] == "policy" for part in str(key).split("|") if ":" in part)

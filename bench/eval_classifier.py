@@ -273,7 +273,7 @@ def main() -> None:
         print("\n## Throughput: `ews classify`, documents of 1,500 characters, process start and model load included\n")
         with tempfile.TemporaryDirectory() as tmp:
             mdir = Path(tmp) / "model"
-            model.info = {"version": "bench", "kind": "text", "taxonomy_version": tax.version}
+            model.info = {"version": "bench", "kind": "text", "format": 2, "taxonomy_version": tax.version}
             model.version = "bench"
             model.save(mdir)
             texts = [r.text for r in uspto[:2000]] or ["A lithium-ion battery cell. " * 10]

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ews.schema import ClassifyInput, Tagging, TechnologyScore
-from models.classify.terms import field_matcher, strength, technology_matcher
+from models.classify.terms import keyword_matcher, latin_tokens, strength
 from models.classify.vocabulary import FIELD_CPC
 
 
@@ -100,10 +100,14 @@ def aggregate_passages(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass
-class PassageEvidence:
-    """Per passage and technology: readable evidence strings (terms, model terms)."""
+class Matches:
+    """What one pass over the passages found: Latin tokens, keyword strengths of technologies
+    (passages × technologies) and fields (passages × fields), and the technology hits (for evidence)."""
 
-    items: dict[int, list[str]] = field(default_factory=dict)
+    toks: list[list[str]]
+    S: np.ndarray
+    F: np.ndarray
+    hits: list[dict] = field(default_factory=list)
 
 
 class TechnologyClassifier:
@@ -131,19 +135,48 @@ class TechnologyClassifier:
         self.version: str = f"{self.kind}-{self.taxonomy_version}"
         self.info: dict = {}
         self._concordance = CpcConcordance(self.taxonomy)
-        self._tech_terms = technology_matcher(self.taxonomy)
-        self._field_terms = field_matcher(self.taxonomy)
+        self._tech_index = {t: j for j, t in enumerate(self.tech_ids)}
+        self._field_index = {f"field:{f}": k for k, f in enumerate(self.taxonomy.field_ids)}
+        self._field_index_plain = {f: k for k, f in enumerate(self.taxonomy.field_ids)}
+        self._terms = keyword_matcher(self.taxonomy)
 
     # -- to implement -------------------------------------------------------
-    def passage_scores(self, passages: list[str], langs: list[str | None]) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
+    def passage_scores(self, passages: list[str], langs: list[str | None], match: "Matches") -> np.ndarray:
+        """(passages × technologies) probabilities; `match` holds the tokens and keyword hits already found."""
         raise NotImplementedError
+
+    def passage_evidence(self, i: int, j: int, match: "Matches") -> list[str]:
+        """Readable evidence for technology j in passage i (here: the keywords found)."""
+        hits = match.hits[i].get(self.tech_ids[j])
+        if not hits:
+            return []
+        return ["terms " + ", ".join(f"{h.term.label}" + (f" ×{h.count}" if h.count > 1 else "") for h in hits[:6])]
 
     def fit(self, records: list[ClassifyInput], labels: list[list[str]]) -> "TechnologyClassifier":
         return self
 
     # -- shared ---------------------------------------------------------------
-    def score_documents(self, inputs: list[ClassifyInput]) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
-        """Document × technology probabilities (classes included) and evidence per document and technology."""
+    def match(self, passages: list[str]) -> "Matches":
+        """Tokens, technology keyword strengths and field keyword strengths of each passage, in one pass."""
+        toks = [latin_tokens(p) for p in passages]
+        S = np.zeros((len(passages), len(self.tech_ids)), dtype=np.float32)
+        F = np.zeros((len(passages), len(self._field_index)), dtype=np.float32)
+        hits_out: list[dict] = []
+        tindex, findex = self._tech_index, self._field_index
+        for i, (p, tk) in enumerate(zip(passages, toks)):
+            hits = self._terms.find(p, tk)
+            mine = {}
+            for target, hs in hits.items():
+                j = tindex.get(target)
+                if j is not None:
+                    S[i, j] = strength(hs)
+                    mine[target] = hs
+                else:
+                    F[i, findex[target]] = strength(hs)
+            hits_out.append(mine)
+        return Matches(toks, S, F, hits_out)
+
+    def _score(self, inputs: list[ClassifyInput], explain: bool = True):
         spans: list[tuple[int, int]] = []
         passages: list[str] = []
         langs: list[str | None] = []
@@ -152,44 +185,53 @@ class TechnologyClassifier:
             spans.append((len(passages), len(passages) + len(ps)))
             passages.extend(ps)
             langs.extend([doc.lang] * len(ps))
-        P, pev = self.passage_scores(passages, langs) if passages else (np.zeros((0, len(self.tech_ids))), [])
+        m = self.match(passages)
+        P = self.passage_scores(passages, langs, m) if passages else np.zeros((0, len(self.tech_ids)))
         out = np.zeros((len(inputs), len(self.tech_ids)))
         evidence: list[dict[str, list[str]]] = []
+        field_counts: list[dict[str, int]] = []
+        field_ok = 1 - np.exp(-m.F) >= FIELD_THRESHOLD
         for d, (doc, (a, b)) in enumerate(zip(inputs, spans)):
             scores, best = aggregate_passages(P[a:b])
             ev: dict[str, list[str]] = {}
-            for j, tid in enumerate(self.tech_ids):
-                items = list(pev[a + best[j]].get(tid, ()))
-                if b - a > 1 and items:
-                    snippet = " ".join(passages[a + best[j]].split())[:80]
-                    items.append(f"passage {best[j] + 1}/{b - a}: {snippet}…")
-                if items:
-                    ev[tid] = items
-            scores = self._with_classes(doc.cpc, scores, ev)
+            if doc.cpc:
+                scores = self._with_classes(doc.cpc, scores, ev)
             out[d] = scores
+            if explain:
+                # evidence only where it is shown: technologies at or above their threshold
+                for j in np.flatnonzero(scores >= self.thresholds):
+                    tid = self.tech_ids[j]
+                    items = self.passage_evidence(a + int(best[j]), int(j), m)
+                    if b - a > 1 and items:
+                        snippet = " ".join(passages[a + best[j]].split())[:80]
+                        items.append(f"passage {best[j] + 1}/{b - a}: {snippet}…")
+                    if items:
+                        ev.setdefault(tid, []).extend(items)
             evidence.append(ev)
+            counts = field_ok[a:b].sum(axis=0)
+            field_counts.append({fid: int(counts[k]) for fid, k in self._field_index_plain.items() if counts[k]})
+        return out, evidence, field_counts, spans
+
+    def score_documents(self, inputs: list[ClassifyInput]) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
+        """Document × technology probabilities (classes included) and evidence per document and assigned technology."""
+        out, evidence, _, _ = self._score(inputs)
         return out, evidence
 
     def _with_classes(self, cpc: list[str], text_p: np.ndarray, ev: dict[str, list[str]]) -> np.ndarray:
-        if not cpc:
-            return text_p
         matched = self._concordance.technologies(cpc)
         logit = _logit(text_p)
         base = _logit(self.base_rates)
-        out = logit.copy()
-        for j, tid in enumerate(self.tech_ids):
-            syms = matched.get(tid)
-            if syms:
-                pats = [m.pattern for s in syms for m in self._concordance.match(s) if m.technology == tid]
-                prior = CPC_PRIOR if any(not p.endswith("/00") for p in pats) else CPC_PRIOR_MAIN_GROUP
-                # text evidence as a likelihood ratio against the base rate, damped
-                lift = max(self.text_lift_floor, logit[j] - base[j])
-                out[j] = _logit(prior) + TEXT_WEIGHT_WITH_CPC * lift
-                ev.setdefault(tid, []).insert(0, "class " + ", ".join(
-                    f"{s} → {p}" + (" (legacy)" if any(m.legacy for m in self._concordance.match(s) if m.pattern == p) else "")
-                    for s, p in zip(syms, pats)))
-            else:
-                out[j] = logit[j] + math.log(OTHER_CLASSES_FACTOR)
+        out = logit + math.log(OTHER_CLASSES_FACTOR)
+        for tid, syms in matched.items():
+            j = self._tech_index[tid]
+            pats = [m.pattern for s in syms for m in self._concordance.match(s) if m.technology == tid]
+            prior = CPC_PRIOR if any(not p.endswith("/00") for p in pats) else CPC_PRIOR_MAIN_GROUP
+            # text evidence as a likelihood ratio against the base rate, damped
+            lift = max(self.text_lift_floor, logit[j] - base[j])
+            out[j] = _logit(prior) + TEXT_WEIGHT_WITH_CPC * lift
+            ev.setdefault(tid, []).insert(0, "class " + ", ".join(
+                f"{s} → {p}" + (" (legacy)" if any(m.legacy for m in self._concordance.match(s) if m.pattern == p) else "")
+                for s, p in zip(syms, pats)))
         return np.clip(_sigmoid(out), 0.0, 1.0)
 
     @property
@@ -197,41 +239,35 @@ class TechnologyClassifier:
         """Prior probability of each technology in the text model's training data (for likelihood ratios)."""
         return getattr(self, "_base_rates", np.full(len(self.tech_ids), 0.02))
 
-    def _fields(self, doc: ClassifyInput, assigned: list[str]) -> list[str]:
+    def _fields(self, doc: ClassifyInput, assigned: list[str], counts: dict[str, int], n_passages: int) -> list[str]:
         fields = list(dict.fromkeys(self.tech_field[t] for t in assigned))
-        found = set()
         # the field's own words; a long document needs them in more than one place
-        passages = split_passages(doc.title, doc.text)
-        need = 1 if len(passages) <= 2 else max(2, math.ceil(PASSAGE_SHARE * len(passages)))
-        counts: dict[str, int] = {}
-        for p in passages:
-            hits = self._field_terms.find(p)
-            for fid, hs in hits.items():
-                if 1 - math.exp(-strength(hs)) >= FIELD_THRESHOLD:
-                    counts[fid] = counts.get(fid, 0) + 1
-        found.update(f for f, c in counts.items() if c >= need)
+        need = 1 if n_passages <= 2 else max(2, math.ceil(PASSAGE_SHARE * n_passages))
+        found = {f for f, c in counts.items() if c >= need}
         for sym in doc.cpc:
             for fid, prefixes in FIELD_CPC.items():
                 if any(sym.startswith(p) for p in prefixes):
                     found.add(fid)
-        order = self.taxonomy.field_ids
-        return fields + [f for f in order if f in found and f not in fields]
+        if not found:
+            return fields
+        return fields + [f for f in self.taxonomy.field_ids if f in found and f not in fields]
 
     def predict(self, inputs: list[ClassifyInput]) -> list[Tagging]:
         if not inputs:
             return []
-        scores, evidence = self.score_documents(inputs)
+        scores, evidence, field_counts, spans = self._score(inputs)
         out = []
-        for doc, row, ev in zip(inputs, scores, evidence):
+        for doc, row, ev, fc, (a, b) in zip(inputs, scores, evidence, field_counts, spans):
             idx = [j for j in np.argsort(-row, kind="stable") if row[j] >= self.thresholds[j]]
             techs = [TechnologyScore(id=self.tech_ids[j], score=float(min(1.0, max(0.0, row[j]))),
                                      evidence=ev.get(self.tech_ids[j], []) or [f"score {row[j]:.2f}"])
                      for j in idx]
-            out.append(Tagging(id=doc.id, technologies=techs, fields=self._fields(doc, [t.id for t in techs])))
+            out.append(Tagging(id=doc.id, technologies=techs,
+                               fields=self._fields(doc, [t.id for t in techs], fc, b - a)))
         return out
 
     def predict_ids(self, inputs: list[ClassifyInput]) -> list[list[str]]:
-        scores, _ = self.score_documents(inputs)
+        scores = self._score(inputs, explain=False)[0]
         return [[self.tech_ids[j] for j in np.flatnonzero(row >= self.thresholds)] for row in scores]
 
     def save(self, model_dir: Path) -> None:

@@ -13,23 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from models.classify.base import TechnologyClassifier
-from models.classify.terms import strength
 
 FORMAT = 1
-
-
-def keyword_scores(matcher, tech_ids: list[str], passages: list[str]) -> tuple[np.ndarray, list[dict[str, list[str]]], np.ndarray]:
-    """Keyword probability and evidence per passage and technology, and the raw strengths (features)."""
-    index = {t: j for j, t in enumerate(tech_ids)}
-    S = np.zeros((len(passages), len(tech_ids)))
-    evidence: list[dict[str, list[str]]] = []
-    for i, p in enumerate(passages):
-        ev: dict[str, list[str]] = {}
-        for tid, hits in matcher.find(p).items():
-            S[i, index[tid]] = strength(hits)
-            ev[tid] = ["terms " + ", ".join(f"{h.term.label}" + (f" ×{h.count}" if h.count > 1 else "") for h in hits[:6])]
-        evidence.append(ev)
-    return 1.0 - np.exp(-S), evidence, S
 
 
 class KeywordConcordanceClassifier(TechnologyClassifier):
@@ -45,9 +30,8 @@ class KeywordConcordanceClassifier(TechnologyClassifier):
                      "format": FORMAT, "training": None,
                      "note": "built in: CPC concordance and taxonomy keywords, no training"}
 
-    def passage_scores(self, passages, langs):
-        P, ev, _ = keyword_scores(self._tech_terms, self.tech_ids, passages)
-        return P, ev
+    def passage_scores(self, passages, langs, match):
+        return 1.0 - np.exp(-match.S.astype(np.float64))
 
     def save(self, model_dir: Path) -> None:
         model_dir = Path(model_dir)

@@ -2,7 +2,7 @@
 
 A model directory holds `model.json` (kind, version, taxonomy version, training
 data summary, held-out scores, thresholds) and, for a trained model, the fitted
-state in `text_model.joblib`. Training writes into a temporary directory and
+state in `text_model.npz` and `vocabulary.json` (numpy and JSON, nothing unpickled). Training writes into a temporary directory and
 renames it into place, so a crash never leaves a half-written model behind.
 """
 from __future__ import annotations
@@ -202,14 +202,15 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     version = f"text-{tax.version}-{created:%Y%m%d}-{digest.hexdigest()[:8]}"
     final.version = version
     final.info = {
-        "version": version, "kind": "text", "format": 1, "taxonomy_version": tax.version,
+        "version": version, "kind": "text", "format": 2, "taxonomy_version": tax.version,
         "created": created.isoformat(),
         "training": {"source": source, **summary, "documents_by_language": dict(
             Counter("ko" if any("\uac00" <= c <= "\ud7a3" for c in r.text[:2000]) else "other" for r in kept)),
             "documents_none": sum(1 for labs in labels if not labs),
             "positives": dict(sorted(positives.items())), "trained_technologies": int(final.trained_.sum()),
             "heldout_documents": len(te)},
-        "params": {"C": final.C, "char_ngrams": final.char_ngrams, "max_features": final.max_features, **params},
+        "params": {"C": final.C, "max_features": final.max_features, "keep": final.keep, **params},
+        "common_threshold": round(float(final.common_threshold_), 4),
         "thresholds": {t: round(float(x), 4) for t, x in zip(final.tech_ids, final.thresholds)},
         "heldout": heldout,
     }

@@ -1,44 +1,49 @@
-"""The trained text model: TF-IDF words and character n-grams plus keyword evidence, one-vs-rest linear.
+"""The trained text model: TF-IDF words and word pairs plus keyword evidence, one linear model per technology.
 
-- Words: Latin words normalised as the keyword matcher does; Korean text is cut
-  into Kiwi morphemes (nouns, roots, foreign words) so particles do not split a
-  term's counts. Kiwi is loaded only when a passage contains Hangul.
-- Character n-grams (within word boundaries, optional: `char_ngrams=True`) catch
-  spelling variants and compounds the word tokens miss, but cost about 2 ms per
-  1,500-character document in scikit-learn's pure-Python analyser, which alone
-  breaks the 1,000 documents/s budget; measured on the patents they did not pay
-  for themselves, so they are off by default.
+- Words: Latin words normalised as the keyword matcher does (the same tokens, computed
+  once per passage); Korean text is cut into Kiwi morphemes (nouns, roots, foreign
+  words) so particles do not split a term's counts — but only when the model was
+  trained on enough Korean text to have learnt Korean words. Kiwi tokenises about
+  12 documents of 1,500 characters per second here; a model trained on English
+  patents learns nothing from Korean morphemes, so it does not pay that price.
 - Keyword strengths of the 50 technologies (the taxonomy's terms, both languages)
   are 50 more features, so what the taxonomy says and what the data shows are
   weighed together.
-- One linear SVM per technology (as accurate as logistic regression here and
-  7x faster to train); its decision values are calibrated on out-of-fold
-  predictions (Platt scaling) so a score of 0.8 means about 8 in 10.
-- Each technology gets its own decision threshold: the one that maximised F1 out
-  of fold, shrunk towards a common 0.4 in proportion to how few examples it had
-  (a threshold picked on 5 positives is mostly noise; unshrunk per-technology
-  thresholds gave micro-F1 0.46 on held-out patents, shrunk 0.58).
+- One linear SVM per technology; its decision values are calibrated on
+  out-of-fold predictions (Platt scaling) so a score of 0.8 means about 8 in 10.
+- Decision thresholds are chosen out of fold on the training data: a common
+  threshold that maximises micro-F1 (with calibrated scores the F1-optimal cut is
+  low, about half the reachable F1), and per technology the F1-optimal cut shrunk
+  towards the common one in proportion to how few examples the technology had.
 - A language the model saw too little of in training (Korean, when trained on
   English patents) is scored by the keywords instead: a text model knows nothing
   of words it never saw, and pretending otherwise would score every Korean
   passage "none".
+
+Inference needs numpy only (no scikit-learn, no scipy, no unpickling): the model
+directory holds the vocabulary (`vocabulary.json`), and the weights, IDF,
+calibration and thresholds in `text_model.npz`. Importing scikit-learn alone takes
+longer than classifying a thousand documents. The weights are pruned to the
+largest per technology (`keep`), which keeps a model a few MB without measurable loss.
 """
 from __future__ import annotations
 
 import json
+import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from models.classify.base import ModelError, TechnologyClassifier
-from models.classify.rules import keyword_scores
 from models.classify.terms import has_hangul, latin_tokens
 
-FORMAT = 1
+FORMAT = 2
 MIN_POSITIVES = 3  # fewer training examples than this: keep the keyword score, no model for the technology
 MIN_LANGUAGE_SHARE = 0.02  # below this share of training passages a script counts as unseen
-THRESHOLD_PRIOR = 0.4  # common threshold the per-technology ones are shrunk towards
-THRESHOLD_SHRINK = 10  # ... with the weight of this many positive examples
+THRESHOLD_SHRINK = 10  # per-technology thresholds shrunk towards the common one with the weight of this many positives
+THRESHOLD_RANGE = (0.1, 0.9)
+CHUNK = 2048  # passages scored per block (bounds the memory of the gathered weights)
 
 _kiwi = None
 
@@ -55,85 +60,163 @@ def _get_kiwi():
 _KEEP_TAGS = ("NNG", "NNP", "SL", "SH", "XR", "VV", "VA", "SN")
 
 
-def analyse(texts: list[str]) -> list[str]:
-    """Each text as space-separated normalised tokens: Kiwi morphemes for Korean, folded words for Latin script."""
-    out: list[str] = [""] * len(texts)
-    korean = [i for i, t in enumerate(texts) if has_hangul(t)]
-    for i, t in enumerate(texts):
-        if not has_hangul(t):
-            out[i] = " ".join(latin_tokens(t))
-    if korean:
-        kiwi = _get_kiwi()
-        for i, toks in zip(korean, kiwi.tokenize([texts[i] for i in korean])):
-            words = []
-            for tok in toks:
-                if tok.tag.startswith(_KEEP_TAGS):
-                    words.append(" ".join(latin_tokens(tok.form)) if tok.tag in ("SL", "SH") else tok.form)
-            out[i] = " ".join(w for w in words if w)
+def korean_tokens(texts: list[str]) -> list[list[str]]:
+    out = []
+    for toks in _get_kiwi().tokenize(texts):
+        words = []
+        for tok in toks:
+            if tok.tag.startswith(_KEEP_TAGS):
+                if tok.tag in ("SL", "SH"):
+                    words.extend(latin_tokens(tok.form))
+                else:
+                    words.append(tok.form)
+        out.append(words)
     return out
 
 
-def _identity(x):
-    return x
+def analyse(texts: list[str], latin: list[list[str]] | None = None, korean: bool = True) -> list[list[str]]:
+    """Tokens of each text: Kiwi morphemes for Korean (if `korean`), folded words otherwise."""
+    out = list(latin) if latin is not None else [latin_tokens(t) for t in texts]
+    if korean:
+        idx = [i for i, t in enumerate(texts) if has_hangul(t)]
+        if idx:
+            for i, toks in zip(idx, korean_tokens([texts[i] for i in idx])):
+                out[i] = toks
+    return out
+
+
+def _terms(toks: list[str]) -> Counter:
+    """Words and adjacent word pairs."""
+    c = Counter(toks)
+    c.update([a + " " + b for a, b in zip(toks, toks[1:])])
+    return c
+
+
+class Vocabulary:
+    """TF-IDF of words and word pairs (sublinear tf, smooth idf, l2 norm), in plain numpy."""
+
+    def __init__(self, terms: list[str], idf: np.ndarray):
+        self.terms = terms
+        self.index = {t: i for i, t in enumerate(terms)}
+        self.idf = idf.astype(np.float32)
+
+    @classmethod
+    def fit(cls, docs: list[list[str]], min_df: int = 2, max_df: float = 0.5, max_features: int = 100_000):
+        df: Counter = Counter()
+        for toks in docs:
+            df.update(_terms(toks).keys())
+        n = len(docs)
+        top = max_df * n
+        kept = [(c, t) for t, c in df.items() if min_df <= c <= top]
+        kept.sort(key=lambda x: (-x[0], x[1]))
+        kept = kept[:max_features]
+        terms = sorted(t for _, t in kept)
+        dfs = np.array([df[t] for t in terms], dtype=np.float64)
+        idf = np.log((1 + n) / (1 + dfs)) + 1
+        return cls(terms, idf)
+
+    def transform(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR arrays (indptr, indices, data) of the documents' l2-normalised TF-IDF rows."""
+        index, idf = self.index, self.idf
+        indptr = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        for toks in docs:
+            row = [(index[t], c) for t, c in _terms(toks).items() if t in index]
+            if row:
+                cols = np.fromiter((r[0] for r in row), dtype=np.int32, count=len(row))
+                tf = 1.0 + np.log(np.fromiter((r[1] for r in row), dtype=np.float32, count=len(row)))
+                v = tf * idf[cols]
+                v /= np.sqrt(np.dot(v, v))
+                indices.extend(cols.tolist())
+                data.extend(v.tolist())
+            indptr.append(len(indices))
+        return np.array(indptr, dtype=np.int64), np.array(indices, dtype=np.int32), np.array(data, dtype=np.float32)
+
+
+def sparse_dot(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """(CSR rows) @ W for a dense W, numpy only: gather the rows of W, weight, sum per row."""
+    n = len(indptr) - 1
+    out = np.zeros((n, W.shape[1]), dtype=np.float32)
+    for a in range(0, n, CHUNK):
+        b = min(n, a + CHUNK)
+        lo, hi = indptr[a], indptr[b]
+        if hi == lo:
+            continue
+        G = W[indices[lo:hi]] * data[lo:hi, None]
+        starts = indptr[a:b] - lo
+        nonempty = indptr[a + 1:b + 1] > indptr[a:b]
+        sums = np.add.reduceat(G, starts[nonempty], axis=0)
+        out[a:b][nonempty] = sums
+    return out
+
+
+def _csr(indptr, indices, data, n_cols):
+    import scipy.sparse as sp
+
+    return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, n_cols))
 
 
 class TextModelClassifier(TechnologyClassifier):
     kind = "text"
 
-    def __init__(self, taxonomy=None, C: float = 0.3, char_ngrams: bool = False, max_features: int = 200_000):
+    def __init__(self, taxonomy=None, C: float = 1.0, max_features: int = 100_000, keep: int = 4000):
         super().__init__(taxonomy)
         self.C = C
-        self.char_ngrams = char_ngrams
         self.max_features = max_features
-        self.vectorizers = None
-        self.coef_ = None  # (features × technologies) sparse-friendly dense array
+        self.keep = keep
+        self.vocab: Vocabulary | None = None
+        self.coef_ = None  # (vocabulary + technologies) × technologies, float32
         self.intercept_ = None
         self.platt_ = None  # (technologies × 2): a, b of sigmoid(a·decision + b)
         self.trained_ = None  # technologies with a model (enough positives)
+        self.common_threshold_ = 0.5
         self.languages_: dict[str, float] = {}
 
+    @property
+    def korean_(self) -> bool:
+        return self.languages_.get("ko", 0) >= MIN_LANGUAGE_SHARE
+
     # -- features -------------------------------------------------------------
-    def _make_vectorizers(self):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        word = TfidfVectorizer(analyzer="word", token_pattern=r"\S+", lowercase=False, ngram_range=(1, 2),
-                               min_df=2, max_df=0.5, sublinear_tf=True, max_features=self.max_features,
-                               dtype=np.float32)
-        vecs = {"word": word}
-        if self.char_ngrams:
-            vecs["char"] = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, max_df=0.5,
-                                           sublinear_tf=True, max_features=self.max_features, dtype=np.float32)
-        return vecs
-
-    def _features(self, passages: list[str], fit: bool = False):
-        import scipy.sparse as sp
-
-        analysed = analyse(passages)
-        if fit:
-            self.vectorizers = self._make_vectorizers()
-        blocks = []
-        for name, vec in self.vectorizers.items():
-            src = analysed
-            if name == "char":
-                src = [p.lower() for p in passages]
-            blocks.append(vec.fit_transform(src) if fit else vec.transform(src))
-        kwP, kwev, S = keyword_scores(self._tech_terms, self.tech_ids, passages)
-        blocks.append(sp.csr_matrix(np.log1p(S).astype(np.float32)))
-        return sp.hstack(blocks, format="csr"), kwP, kwev
+    def _rows(self, texts, latin, S):
+        """CSR arrays of [TF-IDF | log1p(keyword strengths)]."""
+        toks = analyse(texts, latin, korean=self.korean_)
+        indptr, indices, data = self.vocab.transform(toks)
+        V = len(self.vocab.terms)
+        # append the keyword strengths as extra columns
+        kw = np.log1p(S).astype(np.float32)
+        nz = kw > 0
+        counts = np.diff(indptr) + nz.sum(axis=1)
+        new_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        new_idx = np.empty(new_ptr[-1], dtype=np.int32)
+        new_dat = np.empty(new_ptr[-1], dtype=np.float32)
+        for i in range(len(texts)):
+            a, b = indptr[i], indptr[i + 1]
+            o = new_ptr[i]
+            new_idx[o:o + b - a] = indices[a:b]
+            new_dat[o:o + b - a] = data[a:b]
+            cols = np.flatnonzero(nz[i])
+            new_idx[o + b - a:new_ptr[i + 1]] = V + cols
+            new_dat[o + b - a:new_ptr[i + 1]] = kw[i, cols]
+        return new_ptr, new_idx, new_dat
 
     # -- training -------------------------------------------------------------
     def _fit_linear(self, X, Y):
         from sklearn.svm import LinearSVC
 
         coef = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
-        intercept = np.full(Y.shape[1], -10.0)
-        for j in range(Y.shape[1]):
+        intercept = np.full(Y.shape[1], -10.0, dtype=np.float32)
+        for j in np.flatnonzero(self.trained_):
             y = Y[:, j]
-            if y.sum() == 0 or not self.trained_[j]:
+            if y.sum() == 0 or y.sum() == len(y):
                 continue
-            m = LinearSVC(C=self.C, max_iter=2000)
+            m = LinearSVC(C=self.C, max_iter=3000)
             m.fit(X, y)
-            coef[:, j] = m.coef_[0]
+            w = m.coef_[0].astype(np.float32)
+            if self.keep and len(w) > self.keep:  # prune: the largest weights carry the decision
+                cut = np.partition(np.abs(w), -self.keep)[-self.keep]
+                w[np.abs(w) < cut] = 0.0
+            coef[:, j] = w
             intercept[j] = m.intercept_[0]
         return coef, intercept
 
@@ -141,122 +224,138 @@ class TextModelClassifier(TechnologyClassifier):
         """Fit on `records` with `labels` (technology ids per record); thresholds and calibration out of fold."""
         from sklearn.linear_model import LogisticRegression
 
-        index = {t: j for j, t in enumerate(self.tech_ids)}
         texts = [(r.title + "\n" + r.text).strip() for r in records]
         Y = np.zeros((len(records), len(self.tech_ids)), dtype=np.int8)
         for i, labs in enumerate(labels):
             for t in labs:
-                Y[i, index[t]] = 1
+                Y[i, self._tech_index[t]] = 1
         hangul = sum(has_hangul(t) for t in texts) / max(1, len(texts))
         self.languages_ = {"ko": hangul, "latin": 1.0 - hangul}
         self._base_rates = np.clip(Y.mean(axis=0), 1e-4, 0.5)
         self.trained_ = Y.sum(axis=0) >= MIN_POSITIVES
+        m = self.match(texts)
+        toks = analyse(texts, m.toks, korean=self.korean_)
+
+        def design(vocab, idx):
+            self.vocab = vocab
+            ptr, ind, dat = self._rows([texts[i] for i in idx], [toks[i] for i in idx], m.S[idx])
+            return _csr(ptr, ind, dat, len(vocab.terms) + len(self.tech_ids))
 
         # out-of-fold decision values: for calibration and thresholds on data the model did not see
         rng = np.random.default_rng(seed)
         fold = rng.integers(0, folds, size=len(records))
-        oof = np.full(Y.shape, -5.0)
+        oof = np.full(Y.shape, -5.0, dtype=np.float32)
         for k in range(folds):
-            tr, te = fold != k, fold == k
-            X_tr, _, _ = self._features([texts[i] for i in np.flatnonzero(tr)], fit=True)
-            coef, icpt = self._fit_linear(X_tr, Y[tr])
-            X_te, _, _ = self._features([texts[i] for i in np.flatnonzero(te)])
-            oof[te] = X_te @ coef + icpt
-        self.platt_ = np.tile([1.0, 0.0], (len(self.tech_ids), 1))
-        self.thresholds = np.full(len(self.tech_ids), 0.5)
+            tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+            vocab = Vocabulary.fit([toks[i] for i in tr], max_features=self.max_features)
+            coef, icpt = self._fit_linear(design(vocab, tr), Y[tr])
+            oof[te] = design(vocab, te) @ coef + icpt
+        self.platt_ = np.tile(np.array([1.0, 0.0], dtype=np.float32), (len(self.tech_ids), 1))
+        P = np.zeros(Y.shape, dtype=np.float64)
         for j in np.flatnonzero(self.trained_):
             lr = LogisticRegression(C=1.0)
             lr.fit(oof[:, [j]], Y[:, j])
             self.platt_[j] = [lr.coef_[0, 0], lr.intercept_[0]]
-            p = 1 / (1 + np.exp(-(self.platt_[j, 0] * oof[:, j] + self.platt_[j, 1])))
-            n = Y[:, j].sum()
-            self.thresholds[j] = (n * best_threshold(p, Y[:, j]) + THRESHOLD_SHRINK * THRESHOLD_PRIOR) / (n + THRESHOLD_SHRINK)
-        X, _, _ = self._features(texts, fit=True)
-        self.coef_, self.intercept_ = self._fit_linear(X, Y)
+            P[:, j] = 1 / (1 + np.exp(-(self.platt_[j, 0] * oof[:, j] + self.platt_[j, 1])))
+        self.common_threshold_, self.thresholds = choose_thresholds(P, Y, self.trained_)
+        self.oof_ = P
+        everything = np.arange(len(records))
+        vocab = Vocabulary.fit(toks, max_features=self.max_features)
+        self.coef_, self.intercept_ = self._fit_linear(design(vocab, everything), Y)
         return self
 
     # -- scoring --------------------------------------------------------------
-    def passage_scores(self, passages, langs):
+    def passage_scores(self, passages, langs, match):
         if self.coef_ is None:
             raise ModelError("text model is not trained")
-        X, kwP, kwev = self._features(passages)
-        D = np.asarray(X @ self.coef_) + self.intercept_
+        ptr, ind, dat = self._rows(passages, match.toks, match.S)
+        D = sparse_dot(ptr, ind, dat, self.coef_) + self.intercept_
         P = 1 / (1 + np.exp(-(self.platt_[:, 0] * D + self.platt_[:, 1])))
+        match.model_rows = (ptr, ind, dat)
         # untrained technologies and unseen scripts: the keywords speak
         # Keyword scores stand in where the model knows nothing. They are put on the
         # model's threshold scale (keyword 0.5 lands on the technology's threshold) so
         # a keyword decides exactly as in the built-in classifier.
+        kwP = 1.0 - np.exp(-match.S.astype(np.float64))
+        th = np.clip(self.thresholds, 1e-6, 1 - 1e-6)
         kw = 1 / (1 + np.exp(-(np.log(np.clip(kwP, 1e-6, 1 - 1e-6) / np.clip(1 - kwP, 1e-6, 1))
-                                + np.log(self.thresholds / (1 - self.thresholds)))))
+                                + np.log(th / (1 - th)))))
         kw[kwP == 0] = 0.0
         P[:, ~self.trained_] = kw[:, ~self.trained_]
-        if self.languages_.get("ko", 0) < MIN_LANGUAGE_SHARE:
-            for i, p in enumerate(passages):
-                if has_hangul(p):
-                    P[i] = kw[i]
-        evidence = self._explain(X, D, kwev)
-        return P, evidence
+        match.unseen = np.zeros(len(passages), dtype=bool)
+        if not self.korean_:
+            match.unseen = np.array([has_hangul(p) for p in passages], dtype=bool)
+            P[match.unseen] = kw[match.unseen]
+        return P
 
-    def _explain(self, X, D, kwev):
-        """The features that pushed each positive technology up most: terms the analyst can check."""
-        names = self._feature_names()
-        out = []
-        indptr, indices, data = X.indptr, X.indices, X.data
-        for i in range(X.shape[0]):
-            ev = {t: list(v) for t, v in kwev[i].items()}
-            cols, vals = indices[indptr[i]:indptr[i + 1]], data[indptr[i]:indptr[i + 1]]
-            # only technologies near or above a decision are worth explaining
-            for j in np.flatnonzero((D[i] > -0.5) & self.trained_):
-                tid = self.tech_ids[j]
-                contrib = vals * self.coef_[cols, j]
-                top = np.argsort(-contrib)[:5]
-                words = [names[cols[k]] for k in top if contrib[k] > 0]
-                if words:
-                    ev.setdefault(tid, []).append("model terms " + ", ".join(words))
-            out.append(ev)
-        return out
-
-    def _feature_names(self):
-        if getattr(self, "_names", None) is None:
-            names = []
-            for name, vec in self.vectorizers.items():
-                fn = vec.get_feature_names_out()
-                names.extend(f"'{n}'" if name == "word" else f"~{n.strip()}~" for n in fn)
-            names.extend(f"keywords:{t}" for t in self.tech_ids)
-            self._names = names
-        return self._names
+    def passage_evidence(self, i, j, match):
+        """Keywords found, and the features that pushed the technology up most: terms the analyst can check."""
+        ev = super().passage_evidence(i, j, match)
+        if not self.trained_[j] or match.unseen[i]:
+            return ev
+        ptr, ind, dat = match.model_rows
+        cols, vals = ind[ptr[i]:ptr[i + 1]], dat[ptr[i]:ptr[i + 1]]
+        contrib = vals * self.coef_[cols, j]
+        top = np.argsort(-contrib)[:5]
+        V = len(self.vocab.terms)
+        words = [f"'{self.vocab.terms[cols[k]]}'" if cols[k] < V else f"keywords:{self.tech_ids[cols[k] - V]}"
+                 for k in top if contrib[k] > 0]
+        if words:
+            ev.append("model terms " + ", ".join(words))
+        return ev
 
     # -- persistence ----------------------------------------------------------
     def save(self, model_dir: Path) -> None:
-        import joblib
-
         model_dir = Path(model_dir)
         model_dir.mkdir(parents=True, exist_ok=True)
-        state = {"vectorizers": self.vectorizers, "coef": self.coef_, "intercept": self.intercept_,
-                 "platt": self.platt_, "trained": self.trained_, "thresholds": self.thresholds,
-                 "base_rates": self._base_rates, "languages": self.languages_, "tech_ids": self.tech_ids,
-                 "params": {"C": self.C, "char_ngrams": self.char_ngrams, "max_features": self.max_features}}
-        joblib.dump(state, model_dir / "text_model.joblib", compress=3)
+        # weights stored sparse (pruned), float16 values: a model of a few MB
+        r, c = np.nonzero(self.coef_)
+        np.savez_compressed(
+            model_dir / "text_model.npz", format=np.array(FORMAT), rows=r.astype(np.int32), cols=c.astype(np.int16),
+            vals=self.coef_[r, c].astype(np.float16), shape=np.array(self.coef_.shape), idf=self.vocab.idf.astype(np.float16),
+            intercept=self.intercept_, platt=self.platt_, trained=self.trained_, thresholds=self.thresholds,
+            common_threshold=np.array(self.common_threshold_), base_rates=self._base_rates,
+            languages=np.array([self.languages_.get("ko", 0.0), self.languages_.get("latin", 1.0)]),
+            params=np.array([self.C, self.max_features, self.keep]))
+        (model_dir / "vocabulary.json").write_text(
+            json.dumps({"tech_ids": self.tech_ids, "terms": self.vocab.terms}, ensure_ascii=False, separators=(",", ":")),
+            encoding="utf-8")
         (model_dir / "model.json").write_text(json.dumps(self.info, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
     def load(cls, model_dir: Path, info: dict, taxonomy) -> "TextModelClassifier":
-        import joblib
-
-        path = Path(model_dir) / "text_model.joblib"
-        if not path.exists():
-            raise ModelError(f"{model_dir}: model.json says kind 'text' but text_model.joblib is missing")
+        model_dir = Path(model_dir)
+        path, vpath = model_dir / "text_model.npz", model_dir / "vocabulary.json"
+        if info.get("format", 1) < FORMAT:
+            raise ModelError(f"{model_dir}: model format {info.get('format', 1)} is older than {FORMAT}; retrain it (ews train)")
+        for p in (path, vpath):
+            if not p.exists():
+                raise ModelError(f"{model_dir}: model.json says kind 'text' but {p.name} is missing")
         try:
-            state = joblib.load(path)
-        except Exception as e:  # a truncated or foreign file: say so, whatever the unpickler raised
-            raise ModelError(f"{path}: corrupt or unreadable model file ({type(e).__name__}: {e})") from None
-        self = cls(taxonomy, **state["params"])
-        if state["tech_ids"] != self.tech_ids:
+            z = np.load(path, allow_pickle=False)
+            voc = json.loads(vpath.read_text(encoding="utf-8"))
+            C, max_features, keep = (float(x) for x in z["params"])
+            self = cls(taxonomy, C=C, max_features=int(max_features), keep=int(keep))
+            shape = tuple(int(x) for x in z["shape"])
+            coef = np.zeros(shape, dtype=np.float32)
+            coef[z["rows"], z["cols"].astype(np.int64)] = z["vals"].astype(np.float32)
+            self.vocab = Vocabulary(voc["terms"], z["idf"].astype(np.float32))
+            self.coef_ = coef
+            self.intercept_, self.platt_ = z["intercept"], z["platt"]
+            self.trained_, self.thresholds = z["trained"].astype(bool), z["thresholds"]
+            self.common_threshold_ = float(z["common_threshold"])
+            self._base_rates = z["base_rates"]
+            ko, latin = (float(x) for x in z["languages"])
+            self.languages_ = {"ko": ko, "latin": latin}
+            tech_ids = voc["tech_ids"]
+        except ModelError:
+            raise
+        except Exception as e:  # a truncated or foreign file: say so, whatever the reader raised
+            raise ModelError(f"{model_dir}: corrupt or unreadable model file ({type(e).__name__}: {e})") from None
+        if tech_ids != self.tech_ids:
             raise ModelError(f"{model_dir}: model technologies differ from taxonomy {self.taxonomy_version}")
-        self.vectorizers = state["vectorizers"]
-        self.coef_, self.intercept_, self.platt_ = state["coef"], state["intercept"], state["platt"]
-        self.trained_, self.thresholds = state["trained"], state["thresholds"]
-        self._base_rates, self.languages_ = state["base_rates"], state["languages"]
+        if shape != (len(self.vocab.terms) + len(self.tech_ids), len(self.tech_ids)):
+            raise ModelError(f"{model_dir}: corrupt model file (weights do not fit the vocabulary)")
         self.info = info
         self.version = info["version"]
         return self
@@ -274,3 +373,24 @@ def best_threshold(p: np.ndarray, y: np.ndarray, floor: float = 0.2, ceiling: fl
     k = int(np.argmax(f1))
     t = float(ps[k]) if k + 1 >= len(ps) else float((ps[k] + ps[k + 1]) / 2)
     return float(min(ceiling, max(floor, t)))
+
+
+def choose_thresholds(P: np.ndarray, Y: np.ndarray, trained: np.ndarray) -> tuple[float, np.ndarray]:
+    """A common threshold maximising micro-F1 over all technologies, and per technology its own
+    F1-optimal cut shrunk towards the common one (weight: number of positives vs THRESHOLD_SHRINK)."""
+    lo, hi = THRESHOLD_RANGE
+    cols = np.flatnonzero(trained)
+    best, common = -1.0, 0.5
+    Pt, Yt = P[:, cols], Y[:, cols].astype(bool)
+    for t in np.arange(lo, 0.7, 0.025):
+        pred = Pt >= t
+        tp = (pred & Yt).sum()
+        f1 = 2 * tp / (pred.sum() + Yt.sum()) if pred.sum() + Yt.sum() else 0.0
+        if f1 > best + 1e-9:
+            best, common = f1, float(t)
+    th = np.full(Y.shape[1], common)
+    for j in cols:
+        n = int(Y[:, j].sum())
+        own = best_threshold(P[:, j], Y[:, j], floor=lo, ceiling=hi)
+        th[j] = (n * own + THRESHOLD_SHRINK * common) / (n + THRESHOLD_SHRINK)
+    return common, th

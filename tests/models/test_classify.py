@@ -316,7 +316,7 @@ def test_load_errors_name_the_directory_and_problem(tmp_path, trained_dir):
         load_classifier(old)
     broken = tmp_path / "broken"
     shutil.copytree(trained_dir, broken)
-    (broken / "text_model.joblib").write_bytes(b"garbage" * 10)
+    (broken / "text_model.npz").write_bytes(b"garbage" * 10)
     with pytest.raises(ModelError, match="corrupt"):
         load_classifier(broken)
 

@@ -301,3 +301,24 @@ def alerts_from_detections(detections: list[Detection], store=None, detector: st
         if a.id in contrib:
             a.evidence["contributors"] = contrib[a.id]
     return apply_realert_window(fresh, store.list_alerts(), window)
+
+
+def alert_from_silent_source(silent, now: dt.datetime | None = None) -> Alert:
+    """A source that fell silent (crawlers.health.SilentSource) as an alert of its own.
+
+    Keyed by the source and the day its silence began, so the same silence re-checked
+    on later runs updates one alert instead of raising another.
+    """
+    now = now or dt.datetime.now(dt.timezone.utc)
+    series = f"source:{silent.source}"
+    since = silent.silent_since.date().isoformat()
+    expected = float(silent.usual_items)
+    return Alert(
+        id=alert_id("source_silent", series, since), detector="source_silent", series=series,
+        period=period_of(silent.silent_since.date(), "month"), direction="drop", observed=0.0,
+        expected=expected, score=1.0, severity=round(min(1.0, 0.5 + 0.1 * silent.silent_runs), 4),
+        method=f"silent-source(runs>={silent.silent_runs})", explanation=silent.message(),
+        evidence={"source": silent.source, "silent_runs": silent.silent_runs, "silent_since": since,
+                  "last_items_at": silent.last_items_at.isoformat(), "usual_items": expected,
+                  "errors_while_silent": silent.errors_while_silent},
+        first_seen=now, last_seen=now)

@@ -58,8 +58,12 @@ def detect_and_alert(store: Store, as_of: dt.date | None = None) -> dict[str, in
     from alerts.build import alerts_from_detections
     from models.detect import detect_counts
 
+    from alerts.build import alert_from_silent_source
+    from crawlers.health import silent_sources
+
     detections = detect_counts(store.read_counts(), as_of=as_of)
     alerts = alerts_from_detections(detections, store=store)
+    alerts += [alert_from_silent_source(s) for s in silent_sources(store)]
     return store.upsert_alerts(alerts)
 
 

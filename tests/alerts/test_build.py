@@ -146,3 +146,28 @@ def test_contributors_follow_the_aggregator_keys(tmp_path):
     assert got["tech:semi.memory|country:KR"]["documents_total"] == 2
     assert got["field:semi|policy:KR"]["documents_total"] == 1
     assert got["tech:semi.memory|applicant:SAMSUNG ELECTRONICS"]["top_applicants"][0]["documents"] == 3
+
+
+def test_silent_source_becomes_one_alert_per_silence(tmp_path):
+    import datetime as dt
+
+    from alerts.build import alert_from_silent_source
+    from crawlers.health import silent_sources
+    from ews.schema import SourceHealth
+    from ews.store import Store
+
+    with Store(tmp_path) as store:
+        day = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+        for i, items in enumerate([12, 9, 11, 0, 0, 0]):
+            t = day + dt.timedelta(days=i)
+            store.record_health(SourceHealth(source="kr.msit", started_at=t, finished_at=t, items=items))
+        (silent,) = silent_sources(store)
+        a = alert_from_silent_source(silent)
+        assert a.series == "source:kr.msit" and a.direction == "drop" and a.observed == 0
+        assert a.expected == pytest.approx(32 / 3) and a.period == "2024-03"
+        assert "kr.msit" in a.explanation and 0 < a.severity <= 1
+        # one more silent run: the same silence, the same alert id
+        t = day + dt.timedelta(days=7)
+        store.record_health(SourceHealth(source="kr.msit", started_at=t, finished_at=t, items=0))
+        (again,) = silent_sources(store)
+        assert alert_from_silent_source(again).id == a.id

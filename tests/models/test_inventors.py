@@ -1,0 +1,141 @@
+import datetime as dt
+import itertools
+
+import pytest
+
+from ews.ids import alert_id
+from ews.schema import Document, PatentInfo, Party, Tagging, TaggedDocument, TechnologyScore
+from models.inventors import detect_inventor_moves, disambiguate, find_moves, person_key, _mentions
+
+FETCHED = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+_n = itertools.count(1)
+
+
+def patent(date, applicants, inventors, tech="semi.memory"):
+    i = next(_n)
+    doc = Document.build(source="t", source_key=f"P{i}", kind="patent", title=f"patent {i}", fetched_at=FETCHED,
+                         jurisdiction="US",
+                         patent=PatentInfo(application_date=dt.date.fromisoformat(date), publication_number=f"US{i}",
+                                           applicants=[Party(name=n, country=c) for n, c in applicants],
+                                           inventors=[Party(name=n, country=c) for n, c in inventors]))
+    techs = [TechnologyScore(id=tech, score=0.9)] if tech else []
+    tag = TaggedDocument(doc_id=doc.id, tagging=Tagging(id=doc.id, technologies=techs, fields=[]),
+                         model_version="t", taxonomy_version="t")
+    return doc, tag
+
+
+def run(pairs, **kw):
+    docs, tags = zip(*pairs)
+    return detect_inventor_moves(list(docs), list(tags), **kw)
+
+
+SAMSUNG = ("Samsung Electronics Co., Ltd.", "KR")
+CXMT = ("ChangXin Memory Technologies, Inc.", "CN")
+MICRON = ("Micron Technology, Inc.", "US")
+
+
+@pytest.mark.parametrize("a, b", [
+    ("Jaewon Kim", "KIM, Jae-won"), ("Jaewon Kim", "Jae Won KIM"), ("Jaewon Kim", "Gim Jaewon"),
+    ("Jaewon Kim", "김재원"), ("Seong-ho Jeong", "Sungho Jung"), ("Min-jun Lee", "Yi, Minjun"),
+    ("Hyun-woo Park", "PARK HYUNWOO"), ("Hyunwoo Park", "Bak, Hyeon-u"), ("Ji-hoon Choi", "Choe Jihun"),
+])
+def test_romanisation_and_order_variants_share_a_key(a, b):
+    assert person_key(a) == person_key(b) != ""
+
+
+@pytest.mark.parametrize("a, b", [("Jaewon Kim", "Jaewon Park"), ("Jaewon Kim", "Minsu Kim"),
+                                  ("Wei Zhang", "Wei Wang")])
+def test_different_people_keep_different_keys(a, b):
+    assert person_key(a) != person_key(b)
+
+
+def mover_history(name_home="Jaewon Kim", name_abroad="KIM, Jae-won", coinventor_abroad="Minsu Lee",
+                  abroad_country="CN", abroad_applicant=CXMT, tech_abroad="semi.memory", n_home=3):
+    pairs = [patent(f"2019-0{i + 1}-10", [SAMSUNG], [(name_home, "KR"), ("Minsu Lee", "KR")]) for i in range(n_home)]
+    pairs += [patent("2022-03-01", [abroad_applicant], [(name_abroad, abroad_country), (coinventor_abroad, abroad_country)],
+                     tech=tech_abroad),
+              patent("2022-09-01", [abroad_applicant], [(name_abroad, abroad_country)], tech=tech_abroad)]
+    return pairs
+
+
+def test_a_mover_tied_by_a_co_inventor_is_flagged_with_evidence_and_a_deterministic_id():
+    alerts = run(mover_history())
+    # the co-inventor who moved along is flagged too: each is the other's tie
+    assert sorted(a.series for a in alerts) == ["inventor:KIM JAEWON", "inventor:LEE MINSU"]
+    a = next(a for a in alerts if a.series == "inventor:KIM JAEWON")
+    assert (a.detector, a.series, a.period) == ("inventor_abroad", "inventor:KIM JAEWON", "2022-03")
+    assert a.id == alert_id("inventor_abroad", "inventor:KIM JAEWON", "2022-03")
+    ev = a.evidence
+    assert ev["tie"] == "shared co-inventor: LEE MINSU"
+    assert len(ev["home_patents"]) == 3 and len(ev["foreign_patents"]) == 2
+    assert ev["foreign_patents"][0]["applicants"] == [{"name": "CHANGXIN MEMORY TECHNOLOGIES", "country": "CN"}]
+    assert ev["first_foreign_filing"] == "2022-03-01" and "CN" in ev["countries"]
+    assert 0 < a.severity <= 1 and "SAMSUNG ELECTRONICS" in a.explanation
+    # re-runs give the same ids
+    assert [x.id for x in run(mover_history())] == [x.id for x in alerts]
+
+
+def test_only_one_prior_korean_patent_is_not_enough():
+    assert run(mover_history(n_home=1)) == []
+
+
+def test_foreign_filing_outside_the_strategic_technologies_is_not_flagged():
+    assert run(mover_history(tech_abroad=None)) == []
+
+
+def test_foreign_companys_korean_lab_is_not_abroad():
+    assert run(mover_history(abroad_country="KR")) == []
+
+
+def test_a_subsidiary_of_the_home_group_abroad_is_not_a_move():
+    assert run(mover_history(abroad_applicant=("Samsung Semiconductor, Inc.", "US"))) == []
+
+
+def test_a_common_name_without_a_tie_is_never_flagged():
+    # two Korean 'Jaewon Kim's at different companies, and a third at Micron: the name alone proves nothing
+    pairs = mover_history(coinventor_abroad="John Smith")
+    pairs += [patent(f"2020-0{i + 1}-10", [("SK hynix Inc.", "KR")], [("Jaewon Kim", "KR"), ("Eunji Park", "KR")])
+              for i in range(2)]
+    assert run(pairs) == []
+
+
+def test_a_rare_name_in_the_same_technology_is_enough_but_not_in_another():
+    pairs = mover_history(coinventor_abroad="Wei Wang")
+    alerts = run(pairs)
+    assert len(alerts) == 1 and alerts[0].evidence["tie"].startswith("same rare full name")
+    assert run(mover_history(coinventor_abroad="Wei Wang", tech_abroad="battery.li_ion")) == []
+
+
+def test_name_tie_fails_when_the_home_filings_go_on_after_the_move():
+    pairs = mover_history(coinventor_abroad="Wei Wang")
+    pairs += [patent("2023-06-01", [SAMSUNG], [("Jaewon Kim", "KR"), ("Minsu Lee", "KR")])]
+    assert run(pairs) == []
+
+
+def test_disambiguation_splits_a_name_by_co_inventors_and_applicants():
+    pairs = mover_history(coinventor_abroad="Wei Wang")
+    docs, tags = zip(*pairs)
+    persons = disambiguate(_mentions(docs, tags))["KIM JAEWON"]
+    assert sorted(len(p) for p in persons) == [2, 3]
+
+
+def test_the_planted_demo_mover_and_nobody_else():
+    from crawlers.demo import data
+    from crawlers.parsers.base import PageContext
+    from crawlers.parsers.patentsview import patent_to_document
+    from ews.schema import ClassifyInput
+    from models.classify import load_classifier
+
+    ctx = PageContext(source="demo-pv", kind="patent", url="http://127.0.0.1/x", fetched_at=FETCHED)
+    docs = [patent_to_document(r, ctx) for r in data.patents()]
+    clf = load_classifier(None)
+    tags = [TaggedDocument(doc_id=t.id, tagging=t, model_version=clf.version, taxonomy_version=clf.taxonomy_version)
+            for t in clf.predict([ClassifyInput.from_document(d) for d in docs])]
+    alerts = detect_inventor_moves(docs, tags)
+    assert [(a.series, a.period) for a in alerts] == [("inventor:KIM JAEWON", "2022-03")]
+    ev = alerts[0].evidence
+    assert ev["home_applicants"] == ["SAMSUNG ELECTRONICS"]
+    assert ev["foreign_applicants"] == ["CHANGXIN MEMORY TECHNOLOGIES (CN)"]
+    assert all(p["filed"] < "2022-01-01" for p in ev["home_patents"])
+    assert all(p["filed"] >= "2022-01-01" for p in ev["foreign_patents"])
+    assert find_moves(docs, tags, min_prior=100) == []

@@ -20,7 +20,7 @@ from alerts.base import (AlertNotFound, AlertQuery, AlertStore, HistoryEntry, Mo
                          ReviewedAlert, Silence, TrendPoint, check_transition, movers_from_counts, now_utc)
 from alerts.build import DEFAULT_WINDOW, apply_realert_window, series_parts
 from ews.schema import Alert
-from ews.store import Store
+from ews.store import Store, immediate_transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_review (
@@ -58,15 +58,8 @@ class EmbeddedAlertStore(AlertStore):
         if self._own_core:
             self.core.close()
 
-    @contextmanager
     def _tx(self):
-        self._conn.execute("BEGIN IMMEDIATE")  # takes the write lock now: the version check and write are atomic
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+        return immediate_transaction(self._conn)
 
     # alerts -------------------------------------------------------------------
     def upsert_alerts(self, alerts: list[Alert]) -> dict[str, int]:

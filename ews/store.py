@@ -48,6 +48,18 @@ CREATE TABLE IF NOT EXISTS source_state (source TEXT PRIMARY KEY, body TEXT NOT 
 """
 
 
+@contextmanager
+def immediate_transaction(conn: sqlite3.Connection):
+    """All or nothing; BEGIN IMMEDIATE takes the write lock at once, so a read-check-write inside is atomic."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat()
 
@@ -77,15 +89,8 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    @contextmanager
     def transaction(self):
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+        return immediate_transaction(self._conn)
 
     # raw archive -----------------------------------------------------------
     def put_raw(self, *, source: str, url: str, body: bytes, headers: dict, status: int = 200,

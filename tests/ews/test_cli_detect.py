@@ -1,26 +1,9 @@
 """`ews detect` per the command-line contract, driven as users drive it: a real process."""
 import json
-import subprocess
-import sys
 
 import pytest
 
-
-def ews(*args):
-    """In-process, as typer runs it: same argument parsing, exit codes and stderr as the installed command."""
-    from typer.testing import CliRunner
-
-    from ews.cli import app
-
-    r = CliRunner().invoke(app, list(args))
-    # an exception other than a clean exit is what a user would see as a traceback
-    crashed = r.exception is not None and not isinstance(r.exception, SystemExit)
-    return subprocess.CompletedProcess(args, r.exit_code, r.stdout,
-                                       r.stderr + ("Traceback: " + repr(r.exception) if crashed else ""))
-
-
-def ews_process(*args):
-    return subprocess.run([sys.executable, "-m", "ews.cli", *args], capture_output=True, text=True)
+from tests.ews.cli import ews, ews_process
 
 
 def series_csv(path, rows):

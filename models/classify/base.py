@@ -258,7 +258,8 @@ class TechnologyClassifier:
         scores, evidence, field_counts, spans = self._score(inputs)
         out = []
         for doc, row, ev, fc, (a, b) in zip(inputs, scores, evidence, field_counts, spans):
-            idx = [j for j in np.argsort(-row, kind="stable") if row[j] >= self.thresholds[j]]
+            above = np.flatnonzero(row >= self.thresholds)
+            idx = above[np.argsort(-row[above], kind="stable")]
             techs = [TechnologyScore(id=self.tech_ids[j], score=float(min(1.0, max(0.0, row[j]))),
                                      evidence=ev.get(self.tech_ids[j], []) or [f"score {row[j]:.2f}"])
                      for j in idx]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -59,8 +59,19 @@ def norm_token(tok: str) -> str:
     return tok
 
 
+_NORM: dict[str, str] = {}
+
+
+def _norm_fill(tok: str) -> str:
+    out = norm_token(tok)
+    if len(_NORM) < 500_000:
+        _NORM[tok] = out
+    return out
+
+
 def latin_tokens(text: str) -> list[str]:
-    return [norm_token(t) for t in _WORD.findall(text.lower())]
+    get = _NORM.get
+    return [get(t) or _norm_fill(t) for t in _WORD.findall(text.lower())]
 
 
 def compact(text: str) -> str:
@@ -135,6 +146,7 @@ class TermMatcher:
         # phrase (tuple of normalised tokens) -> terms; indexed by first token
         self._phrases: dict[tuple[str, ...], list[Term]] = defaultdict(list)
         self._first: set[str] = set()
+        self._lens: dict[str, set[int]] = {}  # first token -> lengths of the phrases it starts
         self._maxlen = 1
         self._cased: dict[str, list[Term]] = defaultdict(list)
         self._korean: list[tuple[str, Term]] = []
@@ -143,6 +155,8 @@ class TermMatcher:
                 for v in keyword_variants(kw):
                     self._add(target, kw, v)
         self._korean.sort(key=lambda p: -len(p[0]))
+        self._lens_sorted = {t: sorted(v) for t, v in self._lens.items()}
+        self._cased_keys = set(self._cased)
 
     def _add(self, target: str, keyword: str, variant: str) -> None:
         # the same variant under two keywords of one target (DRAM and D램(DRAM)) is one piece of evidence
@@ -172,6 +186,7 @@ class TermMatcher:
             if not any(t.target == target for t in self._phrases[toks]):
                 self._phrases[toks].append(term)
             self._first.add(toks[0])
+            self._lens.setdefault(toks[0], set()).add(len(toks))
             self._maxlen = max(self._maxlen, len(toks))
 
     def find(self, text: str, toks: list[str] | None = None) -> dict[str, list[Hit]]:
@@ -179,24 +194,26 @@ class TermMatcher:
         counts: dict[Term, int] = defaultdict(int)
         if toks is None:
             toks = latin_tokens(text)
-        first, phrases, maxlen = self._first, self._phrases, self._maxlen
+        first, phrases, lens = self._first, self._phrases, self._lens_sorted
         n = len(toks)
         for i in [i for i, t in enumerate(toks) if t in first]:
-            for L in range(1, min(maxlen, n - i) + 1):
+            for L in lens[toks[i]]:
+                if i + L > n:
+                    break
                 terms = phrases.get(tuple(toks[i:i + L]))
                 if terms:
                     for term in terms:
                         counts[term] += 1
         if self._cased:
-            for tok in _CASED_TOKEN.findall(text):
-                terms = self._cased.get(tok)
-                if terms is None and "-" in tok:
-                    for part in tok.split("-"):
-                        for term in self._cased.get(part, ()):
-                            counts[term] += 1
-                    continue
-                for term in terms or ():
-                    counts[term] += 1
+            ctoks = Counter(_CASED_TOKEN.findall(text))
+            cased = self._cased
+            for tok in ctoks.keys() & self._cased_keys:
+                for term in cased[tok]:
+                    counts[term] += ctoks[tok]
+            for tok in [t for t in ctoks if "-" in t and t not in cased]:
+                for part in tok.split("-"):
+                    for term in cased.get(part, ()):
+                        counts[term] += ctoks[tok]
         if self._korean and has_hangul(text):
             ctext = compact(text)
             stripped = compact_without_particles(text)
@@ -228,24 +245,19 @@ def strength(hits: list[Hit]) -> float:
     return sum(h.term.weight * (1.0 + 0.5 * math.log(h.count)) for h in hits)
 
 
-def technology_matcher(taxonomy) -> TermMatcher:
-    return TermMatcher({t.id: list(t.keywords_en) + list(t.keywords_ko) + [t.name_en, t.name_ko]
-                        + EXTRA_TERMS.get(t.id, []) for t in taxonomy.technologies})
-
-
-def field_matcher(taxonomy) -> TermMatcher:
-    kws: dict[str, list[str]] = {}
-    for f in taxonomy.fields:
-        extra = FIELD_TERMS.get(f.id, {})
-        kws[f.id] = [f.name_en, f.name_ko] + extra.get("en", []) + extra.get("ko", [])
-    return TermMatcher(kws)
-
-
-def keyword_matcher(taxonomy) -> TermMatcher:
-    """Technology and field keywords in one matcher (one pass per text); field targets are 'field:<id>'."""
-    kws = {t.id: list(t.keywords_en) + list(t.keywords_ko) + [t.name_en, t.name_ko] + EXTRA_TERMS.get(t.id, [])
+def keyword_matcher(taxonomy, extra: bool = True) -> TermMatcher:
+    """Technology and field keywords in one matcher (one pass per text); field targets are 'field:<id>'.
+    `extra=False` leaves out EXTRA_TERMS (for evaluating on the passages they were read from)."""
+    kws = {t.id: list(t.keywords_en) + list(t.keywords_ko) + [t.name_en, t.name_ko]
+           + (EXTRA_TERMS.get(t.id, []) if extra else [])
            for t in taxonomy.technologies}
     for f in taxonomy.fields:
         extra = FIELD_TERMS.get(f.id, {})
         kws[f"field:{f.id}"] = [f.name_en, f.name_ko] + extra.get("en", []) + extra.get("ko", [])
     return TermMatcher(kws)
+
+
+def technology_matcher(taxonomy) -> TermMatcher:
+    """Technology keywords only (targets are technology ids)."""
+    return TermMatcher({t.id: list(t.keywords_en) + list(t.keywords_ko) + [t.name_en, t.name_ko]
+                        + EXTRA_TERMS.get(t.id, []) for t in taxonomy.technologies})

@@ -94,7 +94,10 @@ WEAK_TERMS: set[str] = {
 
 # Everyday phrasings of a technology that the taxonomy's keyword lists lack, in
 # both languages. Added after reading what the keyword lists missed in Korean
-# policy prose (so the development figures on those passages are optimistic).
+# policy prose: passages of seed document 000 in the development set. The
+# benchmark therefore scores passages of a document with these terms only when
+# they were not read from that document (cross-validation by source document);
+# see EXTRA_TERMS_READ_FROM.
 EXTRA_TERMS: dict[str, list[str]] = {
     "cyber.network_cloud": ["네트워크 안전", "네트워크 보호", "네트워크 안전보호", "network protection"],
     "cyber.data_ai_security": ["데이터 안전", "데이터 보호", "데이터 안전보장", "data protection", "AI 보안",
@@ -104,3 +107,6 @@ EXTRA_TERMS: dict[str, list[str]] = {
     "ai.safe_trustworthy": ["AI 규제", "AI 거버넌스", "신뢰할 수 있는 AI", "AI governance", "trustworthy AI"],
     "ai.industrial_innovation": ["AI 도입", "AI 전환", "AI adoption"],
 }
+
+# Source documents (seed ids) whose development passages the EXTRA_TERMS were read from.
+EXTRA_TERMS_READ_FROM: set[str] = {"000"}

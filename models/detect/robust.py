@@ -55,7 +55,8 @@ class RobustBaselineDetector:
     """
 
     def __init__(self, window: int = 12, alpha: float = 0.001, min_history: int = 4, trend: bool = True,
-                 min_trend_history: int = 8, trend_p: float = 0.01, guard: LowCountGuard | None = None) -> None:
+                 min_trend_history: int = 8, trend_p: float = 0.01, guard: LowCountGuard | None = None,
+                 trim: float = 0.25) -> None:
         self.window = window
         self.alpha = alpha
         self.min_history = min_history
@@ -63,7 +64,9 @@ class RobustBaselineDetector:
         self.min_trend_history = min_trend_history
         self.trend_p = trend_p
         self.guard = guard or LowCountGuard()
-        self.name = f"robust(w={window},alpha={alpha:g}{',trend' if trend else ''})"
+        self.trim = trim
+        trim_s = "" if trim == 0.25 else f",trim={trim:g}"
+        self.name = f"robust(w={window},alpha={alpha:g}{',trend' if trend else ''}{trim_s})"
 
     def _fit(self, history: np.ndarray) -> tuple[float, float, float]:
         """(level at the window centre, slope, robust residual sd) of one pass."""
@@ -75,7 +78,7 @@ class RobustBaselineDetector:
                 slope = theil_sen_slope(history)
         # level: 25 %-trimmed mean of the detrended values (robust like a median, less coarse on
         # small integer counts)
-        level = trimmed_mean(history - slope * x)
+        level = trimmed_mean(history - slope * x, self.trim)
         resid = history - (level + slope * x)
         sigma = 1.4826 * float(np.median(np.abs(resid - np.median(resid))))
         return level, slope, sigma

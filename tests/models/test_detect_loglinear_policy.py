@@ -1,0 +1,120 @@
+"""The log-linear yearly detector, the sustained low-count drop, and the policy-series settings."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_detect_series import months, series, years
+
+from models.detect import (AutoDetector, GLRShiftDetector, LogLinearDetector, RobustBaselineDetector,
+                           detect_counts, is_policy_series, policy_detector)
+
+
+def alarms(det, s, direction=None):
+    return [d.period for d in det.detect(s) if d.alarm and (direction is None or d.direction == direction)]
+
+
+def noisy_growth(n=25, start=300.0, growth=0.08, noise=0.08, seed=4):
+    """A yearly patent count growing 8 % a year with 8 % multiplicative noise: far beyond Poisson at this level."""
+    rng = np.random.default_rng(seed)
+    mu = start * np.exp(growth * np.arange(n) + rng.normal(0, noise, n))
+    return series(rng.poisson(mu), periods=years(n), name="tech:battery.li_ion")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_loglinear_is_quiet_on_multiplicative_noise_where_poisson_thresholds_are_not(seed):
+    s = noisy_growth(seed=seed)
+    assert alarms(LogLinearDetector(), s) == []
+    # the same series under a Poisson-threshold view is full of 'events' (the point of the log model)
+    from scipy import stats
+    y = s.to_numpy()
+    flagged = sum(1 for t in range(6, len(y)) if y[t] > stats.poisson.ppf(0.999, y[t - 6:t].mean())
+                  or y[t] < stats.poisson.ppf(0.001, y[t - 6:t].mean()))
+    assert flagged >= 3
+
+
+@pytest.mark.parametrize("factor, direction", [(2.5, "surge"), (0.3, "drop")])
+def test_loglinear_flags_a_known_surge_and_drop_on_a_growing_series(factor, direction):
+    s = noisy_growth(seed=1)
+    s.iloc[18] = round(s.iloc[18] * factor)
+    assert alarms(LogLinearDetector(), s, direction) == [s.index[18]]
+
+
+def test_loglinear_scale_follows_the_level():
+    """The same 40 % jump is an alarm for a steady series with 3 % noise, not for one with 25 % noise."""
+    rng = np.random.default_rng(0)
+    calm = series(np.round(1000 * np.exp(rng.normal(0, 0.03, 15))), periods=years(15))
+    wild = series(np.round(1000 * np.exp(rng.normal(0, 0.25, 15))), periods=years(15))
+    for s in (calm, wild):
+        s.iloc[-1] = round(float(np.median(s.iloc[:-1])) * 1.4)
+    assert calm.index[-1] in alarms(LogLinearDetector(), calm, "surge")
+    assert alarms(LogLinearDetector(), wild, "surge") == []
+
+
+def test_loglinear_bounds_bracket_the_expected_and_verdict_is_causal():
+    s = noisy_growth(seed=2)
+    full = LogLinearDetector().detect(s)
+    cut = LogLinearDetector().detect(s.iloc[:15])
+    assert [d.model_dump() for d in full[:len(cut)]] == [d.model_dump() for d in cut]
+    assert all(d.lower <= d.expected <= d.upper for d in full)
+
+
+def test_default_uses_the_loglinear_model_for_yearly_series():
+    s = noisy_growth(seed=3)
+    assert {d.method for d in AutoDetector().detect(s)} == {LogLinearDetector().name}
+
+
+def test_sustained_low_count_drop_is_flagged_where_the_per_period_guard_is_silent():
+    rng = np.random.default_rng(7)
+    y = rng.poisson(3.0, 48).astype(float)
+    y[36:42] = 0  # six empty months where 3 a month were usual
+    s = series(y, name="tech:quantum.computing|applicant:IBM")
+    # the per-period guard (drops need 5 expected) silences the robust detector…
+    assert alarms(RobustBaselineDetector(), s, "drop") == []
+    # …the default's run-guarded GLR flags the run once it has lasted, never its first empty month
+    flagged = alarms(AutoDetector(), s, "drop")
+    m = months(48)
+    assert flagged and m[36] < flagged[0] <= m[40]      # not on the first empty month, within the run
+    assert m[41] in flagged and all(p <= m[42] for p in flagged)
+    # a single empty month is no evidence
+    y1 = rng.poisson(3.0, 48).astype(float)
+    y1[40] = 0
+    assert alarms(AutoDetector(), series(y1), "drop") == []
+
+
+def test_run_guard_counts_the_run_total():
+    y = np.array([3, 2, 4, 3, 3, 2, 3, 4, 3, 2, 3, 3, 0, 0, 0, 0, 0, 0], dtype=float)
+    s = series(y)
+    assert alarms(GLRShiftDetector(max_run=6, guard_on_run=False), s, "drop") == []
+    assert alarms(GLRShiftDetector(max_run=6, guard_on_run=True), s, "drop")
+    assert alarms(GLRShiftDetector(max_run=6, guard_on_run=True, directions=("surge",)), s) == []
+
+
+def weeks(n, year=2024):
+    return [f"{year}-W{i + 1:02d}" for i in range(n)]
+
+
+def test_policy_series_get_their_own_settings_and_catch_a_weekly_burst():
+    assert is_policy_series("field:quantum|policy:KR") and is_policy_series("tech:quantum.computing|policy:US")
+    assert not is_policy_series("tech:quantum.computing|country:KR")
+    rng = np.random.default_rng(2)
+    y = rng.poisson(0.4, 30).astype(float)
+    y[24] = 6  # a government suddenly publishing on the technology
+    rows = pd.DataFrame({"series": "field:quantum|policy:KR", "period": weeks(30), "count": y})
+    found = detect_counts(rows, as_of=dt.date(2024, 12, 31))
+    assert [(a.period, a.direction) for a in found] == [("2024-W25", "surge")]
+    assert found[0].method == policy_detector().name
+    # the same counts as a patent series stay below the patent guard (5 documents) only when smaller
+    small = rows.assign(count=np.where(np.arange(30) == 24, 4, y))
+    assert [a.period for a in detect_counts(small)] == ["2024-W25"]
+    assert detect_counts(small.assign(series="tech:quantum.computing")) == []
+
+
+def test_policy_detector_is_quiet_on_sparse_noise_and_needs_only_a_short_history():
+    for seed in range(5):
+        y = np.random.default_rng(seed).poisson(0.5, 40).astype(float)
+        assert alarms(policy_detector(), series(y, periods=weeks(40, 2023)[:40])) == []
+    short = series([0, 1, 0, 0, 0, 7], periods=weeks(6))
+    assert alarms(policy_detector(), short, "surge") == ["2024-W06"]

@@ -320,6 +320,20 @@ def move_alert(move: Move, now: dt.datetime | None = None) -> Alert:
         direction="drop", observed=float(len(move.abroad)), expected=0.0, score=score, severity=severity,
         method=f"{DETECTOR}(min_prior=2,tie=co-inventor|rare-name+technology)", explanation=explanation,
         evidence={"detector": DETECTOR, "kind": "inventor_abroad", "inventor": move.key,
+                  "technology": move.technologies[0] if move.technologies else None,
+                  "field": move.technologies[0].split(".")[0] if move.technologies else None,
+                  "facet": f"inventor:{move.key}", "observed": float(len(move.abroad)), "expected": 0.0,
+                  # the shape `alerts.build` folds re-detections by (one occurrence per period)
+                  "occurrences": {move.period: {"observed": float(len(move.abroad)), "expected": 0.0, "lower": None,
+                                                "upper": None, "score": score, "severity": severity}},
+                  "last_period": move.period,
+                  "contributors": {"documents": [{"id": m.doc_id, "title": m.number, "url": None, "kind": "patent"}
+                                                 for m in move.abroad[:5]],
+                                   "documents_total": len(move.abroad),
+                                   "top_applicants": [{"name": a, "documents": sum(1 for m in move.abroad
+                                                                                   if a in m.applicant_keys)}
+                                                      for a in sorted({a for m in move.abroad
+                                                                       for a in m.applicant_keys})]},
                   "names": sorted({m.name for m in move.home + move.abroad}),
                   "technologies": move.technologies, "tie": move.tie, "countries": countries,
                   "home_applicants": home_apps, "foreign_applicants": foreign_apps,

@@ -139,3 +139,8 @@ def test_the_planted_demo_mover_and_nobody_else():
     assert all(p["filed"] < "2022-01-01" for p in ev["home_patents"])
     assert all(p["filed"] >= "2022-01-01" for p in ev["foreign_patents"])
     assert find_moves(docs, tags, min_prior=100) == []
+    # the alert folds like the count alerts do (re-detection keeps one alert)
+    from alerts.build import apply_realert_window
+    again = detect_inventor_moves(docs, tags)
+    merged = apply_realert_window(again, alerts)
+    assert [a.id for a in merged] == [alerts[0].id] and merged[0].evidence["occurrences"].keys() == {"2022-03"}

@@ -48,10 +48,10 @@ def ews_monitoring():
 
     @task
     def index(alerts: dict) -> dict | None:
-        from ews.tasks import credentials_from_airflow, index_to_elasticsearch
+        from ews.tasks import credentials_from_airflow, index_to_elasticsearch, scrubbed
 
         credentials_from_airflow()  # the ews_elasticsearch connection, when EWS_ES_* are not in the environment
-        return index_to_elasticsearch()
+        return scrubbed(index_to_elasticsearch)
 
     @task
     def report(indexed: dict | None) -> str:

@@ -364,7 +364,7 @@ def emerging_terms(docs_before: list, docs_recent: list, known: set[str], min_df
             continue
         out.append({"term": term, "df_recent": c, "df_before": before[term], "growth": round(ratio, 3),
                     "score": round(ratio * math.log1p(c), 3), "examples": examples[term]})
-    out.sort(key=lambda x: (-x["score"], x["term"]))
+    out.sort(key=lambda x: (-x["score"], -x["term"].count(" "), x["term"]))  # on a tie the phrase before its words
     # a bigram and its words often say the same thing: keep a word only if no kept bigram holds it with the same df
     kept: list[dict] = []
     for x in out:
@@ -434,14 +434,32 @@ _URL_CREDS = re.compile(r"(://)[^/@\s:]+(?::[^/@\s]*)?@")
 _QUERY_SECRET = re.compile(r"((?:api_?key|key|token|secret|password|passwd|access_token|client_secret)=)[^&\s'\"]+", re.I)
 
 
-def scrub(text: str) -> str:
-    """Remove credentials from a message: user:password@ in URLs, key=… query values, values of secret env vars."""
-    text = _URL_CREDS.sub(r"\1***@", text)
-    text = _QUERY_SECRET.sub(r"\1***", text)
+_ENV_URL_CREDS = re.compile(r"://([^/@\s:]+):([^/@\s]+)@")
+_USERINFO = re.compile(r"(?<![\w/])[^\s/@:'\"]+:[^\s/@'\"]+@(?=[\w.\-\[])")
+
+
+def secret_values() -> list[str]:
+    """Values that must never be shown: those of secret-named environment variables (…PASSWORD, …_KEY, …)
+    and the user:password parts of URLs held by any environment variable; longest first."""
+    found = set()
     for name, value in os.environ.items():
-        if value and len(value) >= 4 and _SECRET_ENV.search(name) and value in text:
-            text = text.replace(value, "***")
-    return text
+        if not value:
+            continue
+        if _SECRET_ENV.search(name) and len(value) >= 8:  # short values ("True", "1") are settings, not secrets
+            found.add(value)
+        for user, password in _ENV_URL_CREDS.findall(value):
+            found.update({f"{user}:{password}", password} if len(password) >= 4 else {f"{user}:{password}"})
+    return sorted(found, key=len, reverse=True)
+
+
+def scrub(text: str) -> str:
+    """Remove credentials from a message: known secret values, user:password@ in URLs (with or without a
+    scheme), key=… query values."""
+    for value in secret_values():
+        text = text.replace(value, "***")
+    text = _URL_CREDS.sub(r"\1***@", text)
+    text = _USERINFO.sub("***@", text)
+    return _QUERY_SECRET.sub(r"\1***", text)
 
 
 def pipeline_failure_alert(dag_id: str, task_id: str, interval_start: str | None, interval_end: str | None,

@@ -180,4 +180,28 @@ def credentials_from_airflow(source_ids: list[str] | None = None) -> list[str]:
                 if value:
                     os.environ[var] = value
                     filled.append(var)
+    _mask_in_task_logs()
     return filled
+
+
+def _mask_in_task_logs() -> None:
+    """Register every credential the environment holds with Airflow's secrets masker, so task logs show ***."""
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # not under Airflow
+        return
+    from ews.maintenance import secret_values
+
+    for value in secret_values():
+        mask_secret(value)
+
+
+def scrubbed(fn, *args, **kwargs):
+    """Call fn; an exception comes back as a RuntimeError whose message has every credential removed (the
+    original is not chained, so neither the task log nor the pipeline alert can show a password it held)."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001 - re-raised, scrubbed
+        from ews.maintenance import scrub
+
+        raise RuntimeError(f"{type(e).__name__}: {scrub(str(e))}") from None

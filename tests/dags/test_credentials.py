@@ -14,7 +14,7 @@ def clean_env(monkeypatch):
     return monkeypatch
 
 
-def test_elasticsearch_and_source_keys_from_airflow_connections(clean_env):
+def test_elasticsearch_and_source_keys_from_airflow_connections(airflow_home, clean_env):
     from ews.tasks import credentials_from_airflow
 
     clean_env.setenv("AIRFLOW_CONN_EWS_ELASTICSEARCH", json.dumps({
@@ -34,7 +34,7 @@ def test_elasticsearch_and_source_keys_from_airflow_connections(clean_env):
     assert os.environ[var] == "k3y-from-conn" and var in filled
 
 
-def test_the_environment_wins_over_connections(clean_env):
+def test_the_environment_wins_over_connections(airflow_home, clean_env):
     import os
 
     from ews.tasks import credentials_from_airflow
@@ -48,12 +48,12 @@ def test_the_environment_wins_over_connections(clean_env):
 def test_failure_alerts_scrub_credentials(clean_env):
     from ews.maintenance import pipeline_failure_alert
 
-    clean_env.setenv("EWS_ES_PASSWORD", "pa55-word-env")
+    clean_env.setenv("EWS_ES_PASSWORD", "pa55-word-env-x")
     a = pipeline_failure_alert("ews_monitoring", "index", None, None, "manual__1",
-                               "ConnectionError: https://elastic:pa55-word-env@es:9200/_bulk refused; "
-                               "GET https://api.example/x?api_key=abc123secret&q=1 failed (pa55-word-env)")
+                               "ConnectionError: https://elastic:pa55-word-env-x@es:9200/_bulk refused; "
+                               "GET https://api.example/x?api_key=abc123secret&q=1 failed (pa55-word-env-x)")
     body = a.model_dump_json()
-    assert "pa55-word-env" not in body and "abc123secret" not in body
+    assert "pa55-word-env-x" not in body and "abc123secret" not in body
     assert "https://***@es:9200/_bulk" in a.explanation and "api_key=***" in a.explanation
     again = pipeline_failure_alert("ews_monitoring", "index", None, None, "manual__1", "other message")
     assert again.id == a.id and a.detector == "pipeline" and a.period.count("-") == 1

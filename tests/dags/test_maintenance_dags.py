@@ -204,4 +204,5 @@ def test_a_failing_source_raises_a_pipeline_alert_once_per_interval_without_its_
     assert "source demo-patentsview" in a.explanation and a.status == "new"
     assert "hunter2-secret" not in a.model_dump_json()
     out = capfd.readouterr()
-    assert "hunter2-secret" not in out.out + out.err
+    assert "source demo-patentsview failed" in out.out + out.err  # the task log was captured ...
+    assert "hunter2-secret" not in out.out + out.err              # ... without the credential

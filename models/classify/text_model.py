@@ -93,12 +93,35 @@ def _terms(toks: list[str]) -> Counter:
 
 
 class Vocabulary:
-    """TF-IDF of words and word pairs (sublinear tf, smooth idf, l2 norm), in plain numpy."""
+    """TF-IDF of words and word pairs (sublinear tf, smooth idf, l2 norm), in plain numpy.
+
+    Transforming maps each token to an integer once (a dict look-up per token); words and
+    word pairs then become columns by array look-ups (pairs as sorted integer keys), and
+    counting, weighting and normalising are array operations over the whole batch.
+    """
 
     def __init__(self, terms: list[str], idf: np.ndarray):
         self.terms = terms
-        self.index = {t: i for i, t in enumerate(terms)}
         self.idf = idf.astype(np.float32)
+        tok_ids: dict[str, int] = {}
+        uni: list[tuple[int, int]] = []
+        pairs: list[tuple[int, int, int]] = []
+        for col, t in enumerate(terms):
+            parts = t.split(" ")
+            ids = [tok_ids.setdefault(p, len(tok_ids)) for p in parts]
+            if len(ids) == 1:
+                uni.append((ids[0], col))
+            else:
+                pairs.append((ids[0], ids[1], col))
+        self.tok_ids = tok_ids
+        n = len(tok_ids)
+        self._uni_col = np.full(n + 1, -1, dtype=np.int64)  # index n: unknown token
+        for i, col in uni:
+            self._uni_col[i] = col
+        keys = np.array([a * (n + 1) + b for a, b, _ in pairs], dtype=np.int64)
+        cols = np.array([c for _, _, c in pairs], dtype=np.int64)
+        order = np.argsort(keys)
+        self._pair_keys, self._pair_cols = keys[order], cols[order]
 
     @classmethod
     def fit(cls, docs: list[list[str]], min_df: int = 2, max_df: float = 0.5, max_features: int = 100_000):
@@ -117,27 +140,55 @@ class Vocabulary:
 
     def transform(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR arrays (indptr, indices, data) of the documents' l2-normalised TF-IDF rows."""
-        index, idf = self.index, self.idf
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
-        for toks in docs:
-            row = [(index[t], c) for t, c in _terms(toks).items() if t in index]
-            if row:
-                cols = np.fromiter((r[0] for r in row), dtype=np.int32, count=len(row))
-                tf = 1.0 + np.log(np.fromiter((r[1] for r in row), dtype=np.float32, count=len(row)))
-                v = tf * idf[cols]
-                v /= np.sqrt(np.dot(v, v))
-                indices.extend(cols.tolist())
-                data.extend(v.tolist())
-            indptr.append(len(indices))
-        return np.array(indptr, dtype=np.int64), np.array(indices, dtype=np.int32), np.array(data, dtype=np.float32)
+        n_docs = len(docs)
+        lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=n_docs)
+        unknown = len(self.tok_ids)
+        get = self.tok_ids.get
+        ids = np.fromiter((get(t, unknown) for d in docs for t in d), dtype=np.int64, count=int(lens.sum()))
+        doc = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
+        # words
+        ucol = self._uni_col[ids]
+        keep = ucol >= 0
+        cols = [ucol[keep]]
+        rows = [doc[keep]]
+        # adjacent pairs within a document
+        if len(ids) > 1:
+            same = doc[1:] == doc[:-1]
+            a, b = ids[:-1][same], ids[1:][same]
+            ok = (a != unknown) & (b != unknown)
+            key = a[ok] * (unknown + 1) + b[ok]
+            pdoc = doc[:-1][same][ok]
+            if len(self._pair_keys) and len(key):
+                pos = np.searchsorted(self._pair_keys, key)
+                pos[pos >= len(self._pair_keys)] = 0
+                hit = self._pair_keys[pos] == key
+                cols.append(self._pair_cols[pos[hit]])
+                rows.append(pdoc[hit])
+        V = len(self.terms)
+        flat = np.concatenate(rows) * V + np.concatenate(cols)
+        uniq, counts = np.unique(flat, return_counts=True)
+        r, c = uniq // V, uniq % V
+        data = (1.0 + np.log(counts.astype(np.float32))) * self.idf[c]
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        np.add.at(indptr, r + 1, 1)
+        indptr = np.cumsum(indptr)
+        sq = np.zeros(n_docs, dtype=np.float32)
+        np.add.at(sq, r, data * data)
+        data = (data / np.sqrt(sq[r])).astype(np.float32)
+        return indptr, c.astype(np.int32), data
 
 
-def sparse_dot(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, W: np.ndarray) -> np.ndarray:
+def sparse_dot(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, W: np.ndarray,
+               active: np.ndarray | None = None) -> np.ndarray:
     """(CSR rows) @ W for a dense W, numpy only: gather the rows of W, weight, sum per row."""
     n = len(indptr) - 1
     out = np.zeros((n, W.shape[1]), dtype=np.float32)
+    if active is not None:  # leave out features without any weight (most, once the weights are pruned)
+        keep = active[indices]
+        rows = np.repeat(np.arange(n), np.diff(indptr))
+        counts = np.bincount(rows[keep], minlength=n)
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        indices, data = indices[keep], data[keep]
     for a in range(0, n, CHUNK):
         b = min(n, a + CHUNK)
         lo, hi = indptr[a], indptr[b]
@@ -269,7 +320,9 @@ class TextModelClassifier(TechnologyClassifier):
         if self.coef_ is None:
             raise ModelError("text model is not trained")
         ptr, ind, dat = self._rows(passages, match.toks, match.S)
-        D = sparse_dot(ptr, ind, dat, self.coef_) + self.intercept_
+        if getattr(self, "_active", None) is None or len(self._active) != self.coef_.shape[0]:
+            self._active = np.any(self.coef_ != 0, axis=1)
+        D = sparse_dot(ptr, ind, dat, self.coef_, self._active) + self.intercept_
         P = 1 / (1 + np.exp(-(self.platt_[:, 0] * D + self.platt_[:, 1])))
         match.model_rows = (ptr, ind, dat)
         # untrained technologies and unseen scripts: the keywords speak

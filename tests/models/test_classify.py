@@ -67,11 +67,15 @@ def rules():
     return KeywordConcordanceClassifier()
 
 
-@pytest.fixture(scope="module", params=["rules", "text"])
+@pytest.fixture(scope="module", params=["rules", "text", "shipped"])
 def any_classifier(request, trained_dir):
-    """Every implementation runs the same contract test."""
+    """Every implementation runs the same contract test (the shipped model too)."""
     if request.param == "rules":
         return KeywordConcordanceClassifier()
+    if request.param == "shipped":
+        from models.classify.store import SHIPPED_DIR
+
+        return load_classifier(SHIPPED_DIR)
     return load_classifier(trained_dir)
 
 
@@ -399,3 +403,76 @@ def test_train_then_classify_commands(tmp_path):
     bad.write_text('{"id": "x", "text": "t", "labels": ["no.such"]}\n')
     r = _run("train", "--input", str(bad), "--output", str(tmp_path / "m2"))
     assert r.returncode != 0 and "no.such" in r.stderr and "Traceback" not in r.stderr
+
+
+# -- the text model's own parts ----------------------------------------------------------------
+
+def test_korean_particles_inside_a_phrase():
+    m = technology_matcher(load_taxonomy())
+    assert "cyber.data_ai_security" in m.find("AI의 보안 및 회복 탄력성 기준 제고")
+    assert "cyber.data_ai_security" in m.find("AI 보안 기준")
+    # a particle is only dropped between words: the word itself must still be there
+    assert "cyber.data_ai_security" not in m.find("AI의 보상 체계")
+
+
+def test_numpy_tfidf_and_sparse_dot_match_scipy():
+    import scipy.sparse as sp
+
+    from models.classify.text_model import Vocabulary, sparse_dot
+
+    docs = [["quantum", "bit", "error", "correction"], [], ["bit", "error", "bit"], ["quantum", "bit"], ["unknown"], []]
+    voc = Vocabulary.fit([d for d in docs if d != ["unknown"]] * 3, min_df=2, max_df=1.0)
+    assert "quantum bit" in voc.terms and "bit error" in voc.terms
+    ptr, ind, dat = voc.transform(docs)
+    X = sp.csr_matrix((dat, ind, ptr), shape=(len(docs), len(voc.terms)))
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1))).ravel()
+    assert np.allclose(norms, [1, 0, 1, 1, 0, 0], atol=1e-6)  # l2 rows; empty rows stay empty
+    W = np.random.default_rng(0).normal(size=(len(voc.terms), 3)).astype(np.float32)
+    assert np.allclose(sparse_dot(ptr, ind, dat, W), X @ W, atol=1e-5)
+    W[1:3] = 0  # features without weights are skipped, same result
+    assert np.allclose(sparse_dot(ptr, ind, dat, W, np.any(W != 0, axis=1)), X @ W, atol=1e-5)
+
+
+def test_common_threshold_and_shrinkage():
+    from models.classify.text_model import THRESHOLD_SHRINK, choose_thresholds
+
+    rng = np.random.default_rng(0)
+    Y = (rng.random((400, 3)) < [0.2, 0.05, 0.0]).astype(int)
+    P = np.clip(Y * 0.5 + rng.random(Y.shape) * 0.45, 0, 1)  # positives 0.5-0.95, negatives 0-0.45
+    common, th = choose_thresholds(P, Y, np.array([True, True, False]))
+    assert 0.3 < common <= 0.55
+    assert th[2] == common  # no positives: the common threshold
+    # each technology's threshold lies between the common one and its own optimum, weighted by its positives
+    for j in (0, 1):
+        own, n = best_threshold(P[:, j], Y[:, j], floor=0.1), Y[:, j].sum()
+        assert np.isclose(th[j], (n * own + THRESHOLD_SHRINK * common) / (n + THRESHOLD_SHRINK))
+        assert min(own, common) <= th[j] <= max(own, common)
+
+
+def test_text_model_inference_imports_no_sklearn(trained_dir):
+    code = ("import sys; from models.classify import load_classifier; from ews.schema import ClassifyInput\n"
+            f"c = load_classifier({str(trained_dir)!r})\n"
+            "t = c.predict([ClassifyInput(id='q', text='qubit and quantum error correction')])\n"
+            "assert t[0].technologies, t\n"
+            "bad = [m for m in ('sklearn', 'joblib', 'kiwipiepy') if m in sys.modules]\n"
+            "assert not bad, bad\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       cwd=Path(__file__).resolve().parents[2])
+    assert r.returncode == 0, r.stderr
+
+
+def test_model_files_are_plain_data(trained_dir):
+    names = {p.name for p in trained_dir.iterdir()}
+    assert names == {"model.json", "text_model.npz", "vocabulary.json"}
+    with np.load(trained_dir / "text_model.npz", allow_pickle=False) as z:  # no pickled objects inside
+        assert z["thresholds"].shape == (50,)
+
+
+def test_shipped_model_says_where_its_data_came_from():
+    from models.classify.store import SHIPPED_DIR
+
+    info = json.loads((SHIPPED_DIR / "model.json").read_text())
+    assert info["kind"] == "text" and info["heldout"]["micro"]["f1"] > 0.4
+    readme = (SHIPPED_DIR.parent / "README.md").read_text()
+    for must in ("Open Government Licence v3.0", "CC BY 4.0", "PatentsView", "public domain"):
+        assert must in readme

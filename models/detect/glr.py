@@ -47,6 +47,7 @@ class GLRShiftDetector:
     def detect(self, counts: pd.Series) -> list[Detection]:
         key, periods, y = series_values(counts)
         out = []
+        baselines: dict[int, tuple[float, float]] = {}  # by run start: each start serves max_run periods
         for t in range(len(y)):
             best = None
             for k in range(1, self.max_run + 1):
@@ -54,7 +55,9 @@ class GLRShiftDetector:
                 hist = y[max(0, start - self.window):start]
                 if len(hist) < self.min_history:
                     break
-                level, dispersion = self._baseline.baseline(hist)
+                if start not in baselines:
+                    baselines[start] = self._baseline.baseline(hist)
+                level, dispersion = baselines[start]
                 # the baseline extrapolated over the run (flat: the robust baseline's one-step forecast)
                 mu = np.full(k, max(level, 0.5))
                 kappa = max(y[start:t + 1].sum() / mu.sum(), 1e-6)

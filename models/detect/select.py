@@ -50,7 +50,8 @@ class AutoDetector:
         self.short = short or RobustBaselineDetector(window=12, alpha=0.001)
         self.seasonal_min_cycles = seasonal_min_cycles
         if sustained is None or sustained is True:
-            sustained = GLRShiftDetector(max_run=6, window=12, alpha=0.001, guard_on_run=True, directions=("drop",))
+            sustained = GLRShiftDetector(max_run=6, window=12, alpha=0.001, min_history=12, guard_on_run=True,
+                                         directions=("drop",))
         self.sustained = sustained or None
         extra = f";sustained-drop={self.sustained.name}" if self.sustained else ""
         self.name = (f"auto[yearly={self.yearly.name};seasonal={self.seasonal.name};short={self.short.name}"

@@ -15,7 +15,9 @@ they are tagged with; documents tagged with none form the group 'none'.
 emergence", Scientometrics 115:35–49; the formula as implemented in ONS's
 pyGrams): over the last 3 + 7 periods (a *base* and an *active* period), a term
 qualifies when it is
-- *novel*: in under 15 % of the group's base-period documents;
+- *novel*: in under 15 % of the group's base-period documents (and the base
+  period has at least `min_docs` documents: a corpus that starts inside the
+  window cannot tell new from old; use a finer granularity for short corpora);
 - *persistent*: in at least 7 documents, in at least 3 distinct periods of the
   active period, with active/base occurrences above 2;
 - *a community's*: used by at least 2 different applicants (patents) or
@@ -69,6 +71,9 @@ method methods system systems device devices apparatus apparatuses include inclu
 comprises comprising comprised configured provide provides provided providing use used using based
 disclosed present invention embodiment embodiments example examples may can also further more than
 between within into onto over under via having has have not no so if when while where thus same other
+improve improved improves improving improvement arranged lower reduce reduced reduces reducing simplify
+enhance enhanced enhances increase increased increases better high higher low new novel manufacturing
+thereby therefor according relates related particular particularly respective respectively
 """.split())
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]")
 _CHUNK_RE = re.compile(r"[.,;:!?()\[\]{}\"'/\n]+")
@@ -79,7 +84,11 @@ _HANGUL_RE = re.compile(r"[\uac00-\ud7a3]")
 
 
 def english_terms(text: str, max_n: int = 3) -> set[str]:
-    """1..max_n-grams of a text that neither start nor end with a stop word (one count per document)."""
+    """1..max_n-grams of a text without stop words (one count per document).
+
+    Stop words include patent boilerplate ('comprising', 'wherein', 'improved'):
+    a term with one inside ('cell for water') is rarely a noun phrase.
+    """
     out: set[str] = set()
     text = unicodedata.normalize("NFKC", text).lower()
     for chunk in _CHUNK_RE.split(text):
@@ -87,7 +96,7 @@ def english_terms(text: str, max_n: int = 3) -> set[str]:
         for n in range(1, max_n + 1):
             for i in range(len(toks) - n + 1):
                 gram = toks[i:i + n]
-                if gram[0] in STOPWORDS or gram[-1] in STOPWORDS or len(gram[-1]) < 3:
+                if any(g in STOPWORDS for g in gram) or len(gram[-1]) < 3:
                     continue
                 out.add(" ".join(gram))
     return out
@@ -170,7 +179,7 @@ def kleinberg_bursts(r: list[float], d: list[float], s: float = 2.0, gamma: floa
     for t in range(1, n):
         prev0, prev1 = best
         arg0 = 0 if prev0 <= prev1 else 1             # going down is free
-        arg1 = 0 if prev0 + up < prev1 else 1          # going up costs `up`
+        arg1 = 0 if prev0 + up <= prev1 else 1         # going up costs `up` (ties: the later start)
         best = [min(prev0, prev1) + cost[t][0], min(prev0 + up, prev1) + cost[t][1]]
         back.append((arg0, arg1))
     state = 0 if best[0] <= best[1] else 1
@@ -185,8 +194,15 @@ def kleinberg_bursts(r: list[float], d: list[float], s: float = 2.0, gamma: floa
             start = t
             while t < n and states[t] == 1:
                 t += 1
-            weight = sum(cost[i][0] - cost[i][1] for i in range(start, t))
-            out.append((start, t - 1, float(weight)))
+            # a burst is where documents are: trim periods without any at either end
+            first, last = start, t - 1
+            while first <= last and not r[first]:
+                first += 1
+            while last >= first and not r[last]:
+                last -= 1
+            if first <= last:
+                weight = sum(cost[i][0] - cost[i][1] for i in range(first, last + 1))
+                out.append((first, last, float(weight)))
         else:
             t += 1
     return out
@@ -259,7 +275,9 @@ def _score_group(group: str, docs: list[tuple[Document, str, set[str]]], periods
         ratio = (sum(active) / base) if base else math.inf
         es = escore(active, totals[BASE_PERIODS:])
         criteria = {
-            "novelty": base_share < BASE_SHARE_MAX, "base_share": round(base_share, 4),
+            # without documents in the base period novelty cannot be judged: no term is new to an empty corpus
+            "novelty": base_total >= min_docs and base_share < BASE_SHARE_MAX, "base_share": round(base_share, 4),
+            "base_documents": int(base_total),
             "persistence": sum(active) >= min_docs and sum(1 for c in active if c) >= MIN_ACTIVE_PERIODS
             and ratio > ACTIVE_TO_BASE_MIN,
             "active_to_base": None if math.isinf(ratio) else round(ratio, 3),

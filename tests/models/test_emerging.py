@@ -60,6 +60,7 @@ def test_english_terms_are_ngrams_without_edge_stopwords():
     assert "memory cell comprising" not in terms  # 'comprising' is boilerplate, a stop word
     assert not any(t.split()[0] in {"a", "the", "and", "of"} or t.split()[-1] in {"a", "the", "of"} for t in terms)
     assert "junction and" not in terms  # chunks stop at punctuation and stop words close no term
+    assert "cell for water" not in english_terms("A fuel cell for water electrolysis.")
 
 
 def test_planted_emerging_term_ranks_first_and_stable_terms_do_not_emerge():
@@ -76,6 +77,16 @@ def test_planted_emerging_term_ranks_first_and_stable_terms_do_not_emerge():
     assert not names & set(BACKGROUND)
     # and the burst sits at the end
     assert top.bursts and top.bursts[-1]["end"] == "2023" and top.bursts[-1]["start"] >= "2020"
+
+
+def test_without_a_base_period_nothing_is_called_new():
+    docs, tags = corpus(GROWING)
+    recent = [(d, t) for d, t in zip(docs, tags) if d.patent.application_date.year >= 2017]
+    ranked = emerging_terms([d for d, _ in recent], [t for _, t in recent], as_of=dt.date(2023, 12, 31))
+    assert not any(t.emerging for ts in ranked.values() for t in ts)
+    # at a finer granularity the same seven years hold a base period again
+    quarterly = emerging_terms([d for d, _ in recent], [t for _, t in recent], granularity="quarter")
+    assert quarterly["semi.memory"][0].criteria["base_documents"] > 0
 
 
 def test_a_term_already_common_in_the_base_period_is_not_novel():
@@ -108,6 +119,8 @@ def test_kleinberg_finds_the_burst_and_none_in_a_flat_series():
     assert kleinberg_bursts([5] * 12, d) == []
     bursts = kleinberg_bursts([2, 3, 2, 2, 3, 2, 20, 25, 22, 2, 3, 2], d)
     assert [(a, b) for a, b, _ in bursts] == [(6, 8)] and bursts[0][2] > 0
+    # periods without documents neither start nor extend a burst
+    assert [(a, b) for a, b, _ in kleinberg_bursts([0, 0, 0, 20, 25, 2, 3], [0, 0, 0, 100, 100, 100, 100])] == [(3, 4)]
 
 
 def test_unmatched_terms_find_growth_outside_the_taxonomy():

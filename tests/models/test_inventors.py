@@ -144,3 +144,23 @@ def test_the_planted_demo_mover_and_nobody_else():
     again = detect_inventor_moves(docs, tags)
     merged = apply_realert_window(again, alerts)
     assert [a.id for a in merged] == [alerts[0].id] and merged[0].evidence["occurrences"].keys() == {"2022-03"}
+
+
+def test_pipeline_wiring_is_idempotent_through_the_store(tmp_path):
+    """The line suggested for ews/pipeline.detect_and_alert: re-runs update the alert, never duplicate it,
+    and keep its review status."""
+    from ews.store import Store
+
+    docs, tags = zip(*mover_history(coinventor_abroad="Wei Wang"))
+    with Store(tmp_path / "home") as store:
+        store.upsert_documents(docs)
+        store.upsert_tagged(tags)
+        first = store.upsert_alerts(detect_inventor_moves(store.iter_documents(), store.iter_tagged()))
+        assert first == {"inserted": 1, "updated": 0}
+        a = store.list_alerts()[0]
+        with store.transaction() as c:  # an analyst triages it (as the review app's embedded store does)
+            c.execute("UPDATE alerts SET status=?, body=? WHERE id=?",
+                      ("triaged", a.model_copy(update={"status": "triaged"}).model_dump_json(), a.id))
+        again = store.upsert_alerts(detect_inventor_moves(store.iter_documents(), store.iter_tagged()))
+        assert again == {"inserted": 0, "updated": 1}
+        assert [(x.series, x.status) for x in store.list_alerts()] == [("inventor:KIM JAEWON", "triaged")]

@@ -52,16 +52,30 @@ def _decisions(home):
     return [json.loads(line) for line in (home / "models" / "retrain.jsonl").read_text().splitlines()]
 
 
+def _use_builtin_classifier(home):
+    """Make the built-in keyword classifier the current model (whatever model the project ships)."""
+    from ews.maintenance import _promote
+    from ews.taxonomy import load_taxonomy
+
+    rules = home / "models" / "versions" / "builtin-rules"
+    rules.mkdir(parents=True)
+    (rules / "model.json").write_text(json.dumps({"kind": "rules", "version": "rules-builtin",
+                                                  "taxonomy_version": load_taxonomy().version}))
+    _promote(home / "models", rules)
+
+
 def test_retrain_promotes_a_better_model_and_rerun_changes_nothing(airflow_home, populated):
     from models.classify import load_classifier
 
-    assert load_classifier(None).kind == "rules"  # nothing trained yet: the built-in classifier is in use
+    _use_builtin_classifier(populated)
+    assert load_classifier(None).kind == "rules"
     dag = load_dag("ews_retrain")
     run = dag.test(logical_date=dt.datetime(2026, 7, 2, 4, tzinfo=UTC))
     assert states(run) == {"retrain": "success"}, states(run)
     (d,) = _decisions(populated)
     assert d["status"] == "promoted", d
     assert d["heldout"] >= 50 and d["train"] > 3 * d["heldout"]
+    assert d["current"].startswith("rules-")  # the built-in keyword classifier
     assert d["candidate_scores"]["micro_f1"] >= d["current_scores"]["micro_f1"]
     current = populated / "models" / "current"
     assert current.is_symlink() and os.readlink(current) == f"versions/{d['candidate']}"
@@ -73,7 +87,7 @@ def test_retrain_promotes_a_better_model_and_rerun_changes_nothing(airflow_home,
     last = _decisions(populated)[-1]
     assert last["status"] == "unchanged" and last["candidate"] == d["candidate"], last
     assert os.readlink(current) == f"versions/{d['candidate']}"
-    assert sorted(p.name for p in (populated / "models" / "versions").iterdir()) == [d["candidate"]]
+    assert sorted(p.name for p in (populated / "models" / "versions").iterdir()) == sorted([d["candidate"], "builtin-rules"])
 
 
 def test_retrain_keeps_the_current_model_when_the_new_one_scores_worse(airflow_home, populated):
@@ -82,6 +96,7 @@ def test_retrain_keeps_the_current_model_when_the_new_one_scores_worse(airflow_h
     from models.classify import load_classifier
 
     models = populated / "models"
+    _use_builtin_classifier(populated)
     with Store(populated) as store:
         assert retrain(store, models)["status"] == "promoted"  # a model trained on good text is current
         good = load_classifier(None).version

@@ -15,7 +15,10 @@ detector works on z = log(y + 1):
   scale `prior_sd` with the weight of `prior_df` observations (eight points
   give a poor MAD on their own) and floored at the Poisson noise on the log
   scale, mu / (mu + 1)^2;
-- the forecast for t is the fitted line extrapolated one period; its
+- the forecast for t is the fitted line extrapolated one period with the
+  slope damped (by `damping`, 0.5: Gardner & McKenzie's damped trend; patent
+  growth spurts rarely go on at full pace, and an undamped slope fitted
+  after a spike or a shift turns the return to normal into a false drop); its
   predictive distribution is Student-t with the pooled degrees of freedom and
   variance s^2 (1 + 1/n + leverage of the extrapolation), so a short or noisy
   history widens the bounds instead of raising alarms.
@@ -55,7 +58,8 @@ class LogLinearDetector:
         self.prior_df = prior_df
         self.damping = damping
         self.guard = guard or LowCountGuard()
-        self.name = f"loglinear(w={window},alpha={alpha:g},prior_sd={prior_sd:g}{',trend' if trend else ''})"
+        trend_s = (f",trend(damping={damping:g})" if damping != 1.0 else ",trend") if trend else ""
+        self.name = f"loglinear(w={window},alpha={alpha:g},prior_sd={prior_sd:g}{trend_s})"
 
     def _fit(self, z: np.ndarray) -> tuple[float, float, float]:
         n = len(z)

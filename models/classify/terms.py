@@ -142,7 +142,10 @@ class Hit:
 class TermMatcher:
     """Matches keyword variants of many targets in one pass over a text."""
 
-    def __init__(self, keywords: dict[str, list[str]]):
+    def __init__(self, keywords: dict[str, list[str]],
+                 derived: dict[str, list[tuple[str, str, float]]] | None = None):
+        """`keywords`: target -> keywords; `derived`: target -> (compact Korean variant, keyword it came
+        from, weight), variants made from the keywords by `korean_derived_terms`."""
         # phrase (tuple of normalised tokens) -> terms; indexed by first token
         self._phrases: dict[tuple[str, ...], list[Term]] = defaultdict(list)
         self._first: set[str] = set()
@@ -154,7 +157,19 @@ class TermMatcher:
             for kw in kws:
                 for v in keyword_variants(kw):
                     self._add(target, kw, v)
+        for target, items in (derived or {}).items():
+            for key, label, weight in items:
+                if not any(k == key and t.target == target for k, t in self._korean):
+                    self._korean.append((key, Term(target, label, weight)))
         self._korean.sort(key=lambda p: -len(p[0]))
+        grouped: dict[str, list[Term]] = {}
+        for key, term in self._korean:
+            grouped.setdefault(key, []).append(term)
+        # each key counted once per text, however many targets share it; keys grouped by their first two
+        # characters so a text only counts the keys whose opening it contains
+        self._korean_by_start: dict[str, list[tuple[str, list[Term]]]] = defaultdict(list)
+        for key, terms in grouped.items():
+            self._korean_by_start[key[:2]].append((key, terms))
         self._lens_sorted = {t: sorted(v) for t, v in self._lens.items()}
         self._cased_keys = set(self._cased)
 
@@ -219,10 +234,17 @@ class TermMatcher:
             stripped = compact_without_particles(text)
             if stripped == ctext:
                 stripped = ""
-            for key, term in self._korean:
-                c = max(ctext.count(key), stripped.count(key)) if stripped else ctext.count(key)
-                if c:
-                    counts[term] += c
+            starts = {ctext[i:i + 2] for i in range(len(ctext) - 1)}
+            if stripped:
+                starts.update(stripped[i:i + 2] for i in range(len(stripped) - 1))
+            by_start = self._korean_by_start
+            starts.update(c for c in ctext if c in by_start)  # one-character keys, if any
+            for st in starts & by_start.keys():
+                for key, terms in by_start[st]:
+                    c = max(ctext.count(key), stripped.count(key)) if stripped else ctext.count(key)
+                    if c:
+                        for term in terms:
+                            counts[term] += c
         # all variants of one keyword are one keyword: keep the largest count
         by_kw: dict[tuple[str, str], Hit] = {}
         for term, c in counts.items():
@@ -254,10 +276,90 @@ def keyword_matcher(taxonomy, extra: bool = True) -> TermMatcher:
     for f in taxonomy.fields:
         extra = FIELD_TERMS.get(f.id, {})
         kws[f"field:{f.id}"] = [f.name_en, f.name_ko] + extra.get("en", []) + extra.get("ko", [])
-    return TermMatcher(kws)
+    return TermMatcher(kws, korean_derived_terms(taxonomy))
 
 
 def technology_matcher(taxonomy) -> TermMatcher:
     """Technology keywords only (targets are technology ids)."""
     return TermMatcher({t.id: list(t.keywords_en) + list(t.keywords_ko) + [t.name_en, t.name_ko]
-                        + EXTRA_TERMS.get(t.id, []) for t in taxonomy.technologies})
+                        + EXTRA_TERMS.get(t.id, []) for t in taxonomy.technologies}, korean_derived_terms(taxonomy))
+
+
+# -- Korean terms derived from the taxonomy's own wording -----------------------------------------
+# Korean policy prose names a technology by parts of its official name rather than by the
+# name itself: '전기·수소차' is written '수소차', '데이터·AI 보안' is 'AI 보안', '반도체 첨단패키징'
+# is '패키징'. These variants are derived mechanically from the taxonomy (technology names and
+# Korean keywords), not read from any evaluation passage:
+# - '·' and '및' offer alternatives: each alternative combined with the rest of the phrase
+#   ('수소 저장·운송' -> '수소 저장', '수소 운송'); an alternative that is a bare word of two
+#   syllables ('전기' of '전기·수소차') is too general and left out;
+# - the head of a multi-word phrase (its last word, three syllables or more: '패키징', '메모리')
+#   is weak evidence, unless several technologies share it ('디스플레이'), then it is nobody's;
+# - leading modifiers ('첨단', '차세대', '고성능' ...) are dropped from a phrase.
+_MODIFIERS = ("첨단", "차세대", "고성능", "고효율", "저전력", "대형", "소형", "효율적", "혁신", "선진", "신종")
+_SPLIT_AND = re.compile(r"\s+및\s+")
+
+
+def _korean_alternatives(phrase: str) -> list[str]:
+    out = []
+    for part in _SPLIT_AND.split(phrase):
+        expanded: list[list[str]] = [[]]
+        for w in part.split():
+            alts = [a for a in re.split(r"[·ㆍ/]", w) if a] if re.search(r"[·ㆍ/]", w) else [w]
+            expanded = [e + [a] for e in expanded for a in alts]
+        for e in expanded:
+            v = " ".join(e)
+            if len(e) == 1 and len(compact(v)) <= 2 and not re.search(r"[A-Za-z0-9]", v):
+                continue
+            out.append(v)
+    return out
+
+
+def korean_derived_terms(taxonomy) -> dict[str, list[tuple[str, str, float]]]:
+    """technology id -> [(variant, label, weight)]: Korean variants of its name and keywords
+    (see above) that no technology's or field's own keywords already contain. A variant is
+    weak evidence unless it keeps two words of the original and five syllables or more."""
+    existing: dict[str, set[str]] = {}
+    derived: dict[str, dict[str, tuple[str, float]]] = {}
+    owners: dict[str, set[str]] = defaultdict(set)
+    for t in taxonomy.technologies:
+        own = [k for k in list(t.keywords_ko) + [t.name_ko] if has_hangul(k)]
+        existing[t.id] = {compact(v) for k in own for v in keyword_variants(k) if has_hangul(v)}
+        mine: dict[str, tuple[str, float]] = {}
+        for k in own:
+            for alt in _korean_alternatives(_PAREN.sub(" ", k).strip()):
+                words = alt.split()
+                cands = [words]
+                while len(words) > 1 and words[0] in _MODIFIERS:
+                    words = words[1:]
+                    cands.append(words)
+                if len(words) > 1:
+                    cands.append(words[-1:])  # the head
+                for ws in cands:
+                    key = compact(" ".join(ws))
+                    if not has_hangul(key) or len(key) < 3:
+                        continue
+                    strong = len(ws) > 1 and len(key) >= 5 and key not in WEAK_TERMS
+                    w = STRONG_WEIGHT if strong else WEAK_WEIGHT
+                    if key not in mine or mine[key][1] < w:
+                        mine[key] = (k, w)
+                    owners[key].add(t.id)
+        derived[t.id] = mine
+    taken = {v for vs in existing.values() for v in vs}
+    taken |= {compact(v) for f in FIELD_TERMS.values() for v in f.get("ko", [])}
+    taken |= GENERIC_KO
+    out: dict[str, list[tuple[str, str, float]]] = {}
+    for tid, mine in derived.items():
+        # shared by several technologies, or already someone's keyword, or a field's word: says nothing new
+        out[tid] = [(key, label, w) for key, (label, w) in mine.items()
+                    if key not in taken and len(owners[key]) == 1]
+    return out
+
+
+# Words of the taxonomy's Korean names that are everyday words of policy prose: never derived as evidence.
+GENERIC_KO: set[str] = {
+    "시스템", "데이터", "인프라", "배터리", "인터넷", "산업기술", "표준화", "최적화", "알고리즘", "2단계", "의무화",
+    "강화기술", "상호작용", "시뮬레이션", "이미징", "레이더", "모델링", "에이전트", "인텔리전스", "핵심소재", "고도화",
+    "활용", "플랫폼", "네트워크", "클라우드", "디지털", "안전성", "공정성", "위험관리", "산업혁신", "교통관리",
+    "저지연", "초정밀", "초공간", "정밀제어", "메타버스", "일체화", "통합망", "직접통신", "기지국", "상호운용",
+}

@@ -402,12 +402,21 @@ def taxonomy_review(store: Store, start: dt.date, end: dt.date, out_dir: Path, *
         elif before_start <= d < start:
             before.append(doc)
     terms = emerging_terms(before, recent, known, **kw)
+    # the project's emergence model (Porter–Carley EScore and Kleinberg bursts over quarters) on the same store
+    from models.emerging import unmatched_terms
+
+    with_model = [{"term": t.term, "score": round(t.score, 4), "emerging": t.emerging,
+                   "burst_weight": round(t.burst_weight, 4), "counts": t.counts}
+                  for t in unmatched_terms(list(store.iter_documents()), list(store.iter_tagged()), granularity="quarter",
+                                           as_of=end - dt.timedelta(days=1), top=30)]
     data = {"window": [start.isoformat(), end.isoformat()], "baseline": [before_start.isoformat(), start.isoformat()],
             "taxonomy_version": tax.version, "documents_recent": len(recent), "documents_before": len(before),
             "documents_not_classified": not_classified,
             "method": emerging_terms.__doc__.split("\n\n")[0].strip() + " " + " ".join(
                 emerging_terms.__doc__.split("\n\n")[1].split()),
-            "terms": terms}
+            "terms": terms, "emergence_model": with_model,
+            "emergence_model_method": "models.emerging.unmatched_terms: Porter-Carley emergence score and Kleinberg "
+                                      "bursts over the last 3 + 7 quarters, terms of untagged documents"}
     base = Path(out_dir) / "taxonomy-review"
     stem = f"{start.isoformat()}_{end.isoformat()}"
     _write_atomic(base / f"{stem}.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
@@ -421,6 +430,13 @@ def taxonomy_review(store: Store, start: dt.date, end: dt.date, out_dir: Path, *
                + "; ".join(e["title"].replace("|", "/") for e in t["examples"]) + " |" for t in terms]
     else:
         md.append("No emerging term found.")
+    md += ["", "## Emergence model (models.emerging)", "", data["emergence_model_method"] + ".", ""]
+    if with_model:
+        md += ["| term | EScore | emerging | burst weight |", "|---|---:|---|---:|"]
+        md += [f"| {t['term']} | {t['score']:.3f} | {'yes' if t['emerging'] else 'burst only'} | {t['burst_weight']:.2f} |"
+               for t in with_model]
+    else:
+        md.append("No term qualifies.")
     if not_classified:
         md += ["", f"{not_classified} documents are not classified yet and were not read."]
     _write_atomic(base / f"{stem}.md", "\n".join(md) + "\n")

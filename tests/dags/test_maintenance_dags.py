@@ -188,6 +188,8 @@ def test_taxonomy_review_finds_a_planted_term_that_fits_no_technology(airflow_ho
     assert top["df_recent"] == 6 and top["df_before"] == 0
     known = {k.lower() for t in load_taxonomy().technologies for k in (*t.keywords_en, *t.keywords_ko)}
     assert not [t for t in terms if any(k in t or t in k for k in known)]
+    model_terms = [t["term"] for t in data["emergence_model"]]
+    assert any("farming" in t for t in model_terms[:10]), model_terms  # the project's emergence model sees it too
     assert "agrivoltaic farming" in (populated / "reports" / "taxonomy-review" / "2024-01-01_2026-01-01.md").read_text()
 
 

@@ -95,7 +95,7 @@ class Silence(BaseModel):
 
     id: str = ""
     series: str = Field(min_length=1, description="series key or glob pattern (* and ?)")
-    direction: Literal["surge", "drop"] | None = None
+    direction: Literal["surge", "drop", "move"] | None = None
     starts: dt.datetime
     ends: dt.datetime
     reason: str = ""
@@ -121,7 +121,7 @@ class AlertQuery(BaseModel):
     series: str | None = None
     technology: str | None = None
     field: str | None = None
-    direction: Literal["surge", "drop"] | None = None
+    direction: Literal["surge", "drop", "move"] | None = None
     min_severity: float | None = None
     period_from: str | None = None
     period_to: str | None = None

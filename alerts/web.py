@@ -31,7 +31,7 @@ _LIST = _PAGE.replace("{% block body %}{% endblock %}", """
 <select name="status"><option value="">any status</option>
 {% for s in statuses %}<option value="{{ s }}" {% if s == status %}selected{% endif %}>{{ s }}</option>{% endfor %}</select>
 <select name="direction"><option value="">any direction</option>
-{% for d in ['surge', 'drop'] %}<option value="{{ d }}" {% if d == direction %}selected{% endif %}>{{ d }}</option>{% endfor %}</select>
+{% for d in ['surge', 'drop', 'move'] %}<option value="{{ d }}" {% if d == direction %}selected{% endif %}>{{ d }}</option>{% endfor %}</select>
 <button>filter</button></form>
 <p>{{ alerts|length }} alerts shown.</p>
 <table><tr><th>severity</th><th>series</th><th>period</th><th>direction</th><th>observed</th><th>expected</th>
@@ -74,7 +74,7 @@ class ReviewIn(BaseModel):
 
 class SilenceIn(BaseModel):
     series: str = Field(min_length=1)
-    direction: Literal["surge", "drop"] | None = None
+    direction: Literal["surge", "drop", "move"] | None = None
     hours: float = Field(default=24 * 7, gt=0, le=24 * 366)
     reason: str = ""
     created_by: str = Field(min_length=1)

@@ -60,9 +60,11 @@ def detect_and_alert(store: Store, as_of: dt.date | None = None) -> dict[str, in
 
     from alerts.build import alert_from_silent_source
     from crawlers.health import silent_sources
+    from models.inventors import detect_inventor_moves
 
     detections = detect_counts(store.read_counts(), as_of=as_of)
     alerts = alerts_from_detections(detections, store=store)
+    alerts += detect_inventor_moves(store.iter_documents(), store.iter_tagged())
     alerts += [alert_from_silent_source(s) for s in silent_sources(store)]
     return store.upsert_alerts(alerts)
 

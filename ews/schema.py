@@ -16,6 +16,8 @@ from ews.ids import content_hash, document_id
 Kind = Literal["patent", "policy", "paper"]
 DateBasis = Literal["stated", "inferred"]
 Direction = Literal["surge", "drop"]
+# Alerts also carry signals that are no count deviation: an inventor who moved abroad.
+AlertDirection = Literal["surge", "drop", "move"]
 
 _CPC_RE = re.compile(r"^\s*([A-HY])\s*(\d{2})\s*([A-Z])\s*(\d{1,4})\s*(?:/\s*(\d{1,6}))?\s*$")
 
@@ -159,7 +161,7 @@ class Alert(BaseModel):
     detector: str
     series: str
     period: str
-    direction: Direction
+    direction: AlertDirection
     observed: float
     expected: float
     score: float = Field(ge=0.0, le=1.0)

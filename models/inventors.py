@@ -317,7 +317,7 @@ def move_alert(move: Move, now: dt.datetime | None = None) -> Alert:
                    f"{', '.join(foreign_apps)}. Tie: {move.tie}.")
     return Alert(
         id=alert_id(DETECTOR, series, move.period), detector=DETECTOR, series=series, period=move.period,
-        direction="drop", observed=float(len(move.abroad)), expected=0.0, score=score, severity=severity,
+        direction="move", observed=float(len(move.abroad)), expected=0.0, score=score, severity=severity,
         method=f"{DETECTOR}(min_prior=2,tie=co-inventor|rare-name+technology)", explanation=explanation,
         evidence={"detector": DETECTOR, "kind": "inventor_abroad", "inventor": move.key,
                   "technology": move.technologies[0] if move.technologies else None,

@@ -40,6 +40,10 @@ from models.classify.terms import has_hangul, latin_tokens
 
 FORMAT = 2
 MIN_POSITIVES = 3  # fewer training examples than this: keep the keyword score, no model for the technology
+# Fewer than this: the model has seen too few examples to overrule the taxonomy's own keywords, so a
+# technology's score is the larger of the two (a clear 'quantum computer' abstract is not missed because
+# six training patents taught the model little).
+MIN_RELIABLE_POSITIVES = 30
 MIN_LANGUAGE_SHARE = 0.02  # below this share of training passages a script counts as unseen
 THRESHOLD_SHRINK = 10  # per-technology thresholds shrunk towards the common one with the weight of this many positives
 THRESHOLD_RANGE = (0.1, 0.9)
@@ -221,6 +225,7 @@ class TextModelClassifier(TechnologyClassifier):
         self.intercept_ = None
         self.platt_ = None  # (technologies × 2): a, b of sigmoid(a·decision + b)
         self.trained_ = None  # technologies with a model (enough positives)
+        self.thin_ = None  # technologies whose model saw too few examples to overrule the keywords
         self.common_threshold_ = 0.5
         self.languages_: dict[str, float] = {}
 
@@ -284,6 +289,7 @@ class TextModelClassifier(TechnologyClassifier):
         self.languages_ = {"ko": hangul, "latin": 1.0 - hangul}
         self._base_rates = np.clip(Y.mean(axis=0), 1e-4, 0.5)
         self.trained_ = Y.sum(axis=0) >= MIN_POSITIVES
+        self.thin_ = Y.sum(axis=0) < MIN_RELIABLE_POSITIVES
         m = self.match(texts)
         toks = analyse(texts, m.toks, korean=self.korean_)
 
@@ -335,6 +341,8 @@ class TextModelClassifier(TechnologyClassifier):
                                 + np.log(th / (1 - th)))))
         kw[kwP == 0] = 0.0
         P[:, ~self.trained_] = kw[:, ~self.trained_]
+        thin = self.trained_ & self.thin_
+        P[:, thin] = np.maximum(P[:, thin], kw[:, thin])
         match.unseen = np.zeros(len(passages), dtype=bool)
         if not self.korean_:
             match.unseen = np.array([has_hangul(p) for p in passages], dtype=bool)
@@ -409,6 +417,8 @@ class TextModelClassifier(TechnologyClassifier):
             raise ModelError(f"{model_dir}: model technologies differ from taxonomy {self.taxonomy_version}")
         if shape != (len(self.vocab.terms) + len(self.tech_ids), len(self.tech_ids)):
             raise ModelError(f"{model_dir}: corrupt model file (weights do not fit the vocabulary)")
+        positives = info.get("training", {}).get("positives", {})
+        self.thin_ = np.array([positives.get(t, 0) < MIN_RELIABLE_POSITIVES for t in self.tech_ids])
         self.info = info
         self.version = info["version"]
         return self

@@ -64,3 +64,16 @@ def validation_summary(e: Exception) -> str:
         except Exception:
             pass
     return str(e).splitlines()[0] if str(e) else type(e).__name__
+
+
+def json_object(body: bytes, ctx: PageContext) -> dict:
+    """A JSON API response that must be an object; anything else is a parse error naming the page."""
+    import json
+
+    try:
+        obj = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ParseError(f"{ctx.where}: response is not JSON: {e}") from None
+    if not isinstance(obj, dict):
+        raise ParseError(f"{ctx.where}: expected a JSON object, got {type(obj).__name__}")
+    return obj

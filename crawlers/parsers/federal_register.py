@@ -7,13 +7,12 @@ publication_date, type, agencies: [{name, slug, ...}], html_url, pdf_url, ...}]}
 from __future__ import annotations
 
 import datetime as dt
-import json
 from urllib.parse import urlencode, urlsplit
 
 from pydantic import ValidationError
 
 from ews.schema import Document
-from crawlers.parsers.base import ApiPage, PageContext, ParseError, validation_summary
+from crawlers.parsers.base import ApiPage, PageContext, ParseError, validation_summary, json_object
 
 DEFAULT_FIELDS = ["document_number", "title", "abstract", "publication_date", "type", "agencies", "html_url",
                   "pdf_url"]
@@ -66,12 +65,7 @@ def same_site(url: str, endpoint: str) -> bool:
 
 
 def parse_federal_register(body: bytes, ctx: PageContext) -> ApiPage:
-    try:
-        obj = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ParseError(f"{ctx.where}: response is not JSON: {e}") from None
-    if not isinstance(obj, dict):
-        raise ParseError(f"{ctx.where}: expected a JSON object, got {type(obj).__name__}")
+    obj = json_object(body, ctx)
     if obj.get("errors"):
         raise ParseError(f"{ctx.where}: API error: {obj['errors']}")
     results = obj.get("results") or []

@@ -8,14 +8,13 @@ The last page has no `next_cursor` (or no results).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
 from ews.schema import Document
-from crawlers.parsers.base import ApiPage, PageContext, ParseError, validation_summary, window_params
+from crawlers.parsers.base import ApiPage, PageContext, ParseError, validation_summary, window_params, json_object
 
 MAX_ABSTRACT_WORDS = 20_000
 
@@ -91,12 +90,7 @@ def work_to_document(rec: dict, ctx: PageContext) -> Document:
 
 
 def parse_openalex(body: bytes, ctx: PageContext) -> ApiPage:
-    try:
-        obj = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ParseError(f"{ctx.where}: response is not JSON: {e}") from None
-    if not isinstance(obj, dict):
-        raise ParseError(f"{ctx.where}: expected a JSON object, got {type(obj).__name__}")
+    obj = json_object(body, ctx)
     if obj.get("error"):
         raise ParseError(f"{ctx.where}: API error: {obj.get('error')}: {obj.get('message', '')}")
     results = obj.get("results") or []

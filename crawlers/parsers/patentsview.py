@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from pydantic import ValidationError
 
 from ews.schema import Document, Party, PatentInfo
-from crawlers.parsers.base import PageContext, ParseError
+from crawlers.parsers.base import PageContext, ParseError, json_object
 
 FIELDS = [
     "patent_id", "patent_title", "patent_abstract", "patent_date",
@@ -97,12 +97,7 @@ def patent_to_document(rec: dict, ctx: PageContext) -> Document:
 
 def parse_patentsview(body: bytes, ctx: PageContext) -> PatentPage:
     """One API response page → Documents; a bad record is reported, the rest of the page is kept."""
-    try:
-        obj = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ParseError(f"{ctx.where}: response is not JSON: {e}") from None
-    if not isinstance(obj, dict):
-        raise ParseError(f"{ctx.where}: expected a JSON object, got {type(obj).__name__}")
+    obj = json_object(body, ctx)
     if obj.get("error"):
         raise ParseError(f"{ctx.where}: API error: {obj.get('reason') or obj.get('message') or obj}")
     patents = obj.get("patents")

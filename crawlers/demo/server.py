@@ -102,7 +102,10 @@ class LocalSite:
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
                 if method != "HEAD":
-                    self.wfile.write(reply.body)
+                    try:
+                        self.wfile.write(reply.body)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client hung up (a crawler cutting an oversize response): its business, not an error here
 
             def do_GET(self):
                 self._serve("GET")

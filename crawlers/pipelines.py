@@ -16,14 +16,21 @@ from crawlers.items import PageItem
 from crawlers.normalize import normalize_documents
 
 
-class _StorePipeline:
-    def __init__(self, crawler):
+class _Pipeline:
+    """What every pipeline here shares: built by Scrapy from the crawler, whose settings and spider it reads."""
+
+    def __init__(self, crawler=None):
         self.crawler = crawler
-        self.store: Store | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+
+class _StorePipeline(_Pipeline):
+    def __init__(self, crawler=None):
+        super().__init__(crawler)
+        self.store: Store | None = None
 
     def open_spider(self, spider=None):
         self.store = Store((spider or self.crawler.spider).home)
@@ -63,15 +70,8 @@ class ArchiveRawPipeline(_StorePipeline):
         return item
 
 
-class NormalizeDocumentsPipeline:
+class NormalizeDocumentsPipeline(_Pipeline):
     """Repeated bodies and furniture removed, language detected, missing dates inferred, digests split."""
-
-    def __init__(self, crawler=None):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_item(self, item, spider=None):
         if not isinstance(item, PageItem) or not item.documents:
@@ -86,15 +86,8 @@ class NormalizeDocumentsPipeline:
         return item
 
 
-class ValidateDocumentsPipeline:
+class ValidateDocumentsPipeline(_Pipeline):
     """Re-validate every document at the boundary; an invalid one is this source's error, never stored."""
-
-    def __init__(self, crawler=None):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_item(self, item, spider=None):
         if not isinstance(item, PageItem):
@@ -116,18 +109,14 @@ class ValidateDocumentsPipeline:
         return item
 
 
-class NearDuplicatePipeline:
+class NearDuplicatePipeline(_Pipeline):
     """Policy and paper documents that repeat one already stored (syndicated copies) are recorded and dropped."""
 
     KINDS = ("policy", "paper")
 
-    def __init__(self, crawler):
-        self.crawler = crawler
+    def __init__(self, crawler=None):
+        super().__init__(crawler)
         self.detector: NearDuplicateDetector | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def open_spider(self, spider=None):
         s = self.crawler.settings

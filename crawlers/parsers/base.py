@@ -77,3 +77,18 @@ def json_object(body: bytes, ctx: PageContext) -> dict:
     if not isinstance(obj, dict):
         raise ParseError(f"{ctx.where}: expected a JSON object, got {type(obj).__name__}")
     return obj
+
+
+def add_records(page: ApiPage, results: list, convert, ctx: PageContext, what: str, key: str) -> None:
+    """Convert each result to a Document; a bad one becomes an error naming its position and `key`,
+    and the rest of the page is kept."""
+    from pydantic import ValidationError
+
+    for i, rec in enumerate(results):
+        try:
+            if not isinstance(rec, dict):
+                raise ValueError(f"expected an object, got {type(rec).__name__}")
+            page.documents.append(convert(rec, ctx))
+        except (ValueError, ValidationError) as e:
+            ident = rec.get(key) if isinstance(rec, dict) else "?"
+            page.errors.append(f"{ctx.where}: {what} #{i} ({ident}): {validation_summary(e)}")

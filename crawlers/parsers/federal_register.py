@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode, urlsplit
 
-from pydantic import ValidationError
 
 from ews.schema import Document
-from crawlers.parsers.base import ApiPage, PageContext, ParseError, validation_summary, json_object
+from crawlers.parsers.base import ApiPage, add_records, PageContext, ParseError, json_object
 
 DEFAULT_FIELDS = ["document_number", "title", "abstract", "publication_date", "type", "agencies", "html_url",
                   "pdf_url"]
@@ -72,14 +71,7 @@ def parse_federal_register(body: bytes, ctx: PageContext) -> ApiPage:
     if not isinstance(results, list):
         raise ParseError(f"{ctx.where}: 'results' is not a list")
     page = ApiPage(total=obj.get("count") if isinstance(obj.get("count"), int) else None)
-    for i, rec in enumerate(results):
-        try:
-            if not isinstance(rec, dict):
-                raise ValueError(f"expected an object, got {type(rec).__name__}")
-            page.documents.append(record_to_document(rec, ctx))
-        except (ValueError, ValidationError) as e:
-            num = rec.get("document_number") if isinstance(rec, dict) else "?"
-            page.errors.append(f"{ctx.where}: result #{i} ({num}): {validation_summary(e)}")
+    add_records(page, results, record_to_document, ctx, "result", "document_number")
     nxt = obj.get("next_page_url")
     if nxt and results:
         if not isinstance(nxt, str) or not same_site(nxt, ctx.url):

@@ -11,10 +11,9 @@ import datetime as dt
 from collections import Counter
 from urllib.parse import urlencode
 
-from pydantic import ValidationError
 
 from ews.schema import Document
-from crawlers.parsers.base import ApiPage, PageContext, ParseError, validation_summary, window_params, json_object
+from crawlers.parsers.base import ApiPage, add_records, PageContext, ParseError, window_params, json_object
 
 MAX_ABSTRACT_WORDS = 20_000
 
@@ -98,14 +97,7 @@ def parse_openalex(body: bytes, ctx: PageContext) -> ApiPage:
         raise ParseError(f"{ctx.where}: 'results' is not a list")
     meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
     page = ApiPage(total=meta.get("count") if isinstance(meta.get("count"), int) else None)
-    for i, rec in enumerate(results):
-        try:
-            if not isinstance(rec, dict):
-                raise ValueError(f"expected an object, got {type(rec).__name__}")
-            page.documents.append(work_to_document(rec, ctx))
-        except (ValueError, ValidationError) as e:
-            wid = rec.get("id") if isinstance(rec, dict) else "?"
-            page.errors.append(f"{ctx.where}: work #{i} ({wid}): {validation_summary(e)}")
+    add_records(page, results, work_to_document, ctx, "work", "id")
     cursor = meta.get("next_cursor")
     if cursor and results:
         page.extra["next_cursor"] = str(cursor)

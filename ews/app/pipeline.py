@@ -1,4 +1,4 @@
-"""The main job: crawl → classify → count → detect → alert → report, each stage a function.
+"""The main job: crawl → classify → count → detect → alert → notify → report, each stage a function.
 
 `ews run`, the Airflow DAGs and the tests all call these same functions. Stage
 modules are imported inside the functions so the core stays light to import.
@@ -24,6 +24,7 @@ class RunSummary:
     store: dict[str, int] = field(default_factory=dict)
     alert_list: list = field(default_factory=list)
     index: object | None = None
+    notified: object | None = None
 
 
 def crawl(store: Store, sources, window_start: dt.date, window_end: dt.date) -> list[SourceHealth]:
@@ -79,6 +80,13 @@ def index(store: Store):
     return sync_from_settings(store)
 
 
+def notify(store: Store):
+    """Tell the committees about the alerts just raised, as `notify.yaml` in the data directory routes them."""
+    from alerts.notify import notify_after_detect
+
+    return notify_after_detect(store.home)
+
+
 def report(store: Store, out_dir: Path) -> Path:
     from analysis.run_report import write_report
 
@@ -97,6 +105,7 @@ def monitor(store: Store, reports_dir: Path, summary: RunSummary | None = None,
     summary.series = count(store, as_of=as_of)
     summary.alerts = detect_and_alert(store, as_of=as_of)
     summary.index = index(store)
+    summary.notified = notify(store)
     summary.report = report(store, reports_dir)
     summary.store = store.stats()
     summary.alert_list = store.list_alerts()

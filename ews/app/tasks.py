@@ -73,6 +73,26 @@ def index_to_elasticsearch() -> dict:
     return json.loads(describe(res))
 
 
+def notify_new_alerts() -> dict:
+    """Immediate notifications after detection; raises when a channel failed, so Airflow retries
+    (the delivery log keeps what already went from being sent again)."""
+    with Store(get_settings().home) as store:
+        summary = pipeline.notify(store).public()
+    if summary["failed"]:
+        raise RuntimeError(f"notifications failed: {'; '.join(summary['errors'][:3])}")
+    return summary
+
+
+def send_notification_digest(every: str) -> dict:
+    """The daily or weekly digest of open incidents, once per period per route and channel."""
+    from alerts.notify import send_digest
+
+    summary = send_digest(get_settings().home, every).public()
+    if summary["failed"]:
+        raise RuntimeError(f"digest failed: {'; '.join(summary['errors'][:3])}")
+    return summary
+
+
 def write_report() -> str:
     settings = get_settings()
     with Store(settings.home) as store:

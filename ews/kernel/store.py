@@ -45,6 +45,13 @@ CREATE TABLE IF NOT EXISTS alerts (
 CREATE TABLE IF NOT EXISTS health (
   source TEXT NOT NULL, started_at TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (source, started_at));
 CREATE TABLE IF NOT EXISTS source_state (source TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notify_deliveries (
+  channel TEXT NOT NULL, key TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+  updated_at TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '', PRIMARY KEY (channel, key));
+CREATE TABLE IF NOT EXISTS tag_feedback (
+  doc_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (doc_id, seq));
+CREATE TRIGGER IF NOT EXISTS tag_feedback_no_update BEFORE UPDATE ON tag_feedback
+  BEGIN SELECT RAISE(ABORT, 'tag feedback is append-only'); END;
 """
 
 

@@ -59,7 +59,7 @@ def test_monitoring_dag_runs_end_to_end(airflow_home, demo_site, ews_home):
         pipeline.crawl(store, load_registry(demo=True, base_url=demo_site.url), *DEMO_WINDOW)
     dag = load_dag("ews_monitoring")
     run = dag.test()
-    assert states(run) == {t: "success" for t in ("classify", "count", "detect", "index", "report")}, states(run)
+    assert states(run) == {t: "success" for t in ("classify", "count", "detect", "index", "notify", "report")}, states(run)
     with Store(ews_home) as store:
         stats = store.stats()
         assert stats["tagged"] == stats["documents"] > 0 and stats["alerts"] > 0

@@ -1,6 +1,7 @@
 """Retraining with promotion: a new classifier replaces the one in use only when it scores no worse.
 
-`retrain` trains on the store's patents (labels through the CPC concordance) into
+`retrain` trains on the store's patents (labels through the CPC concordance; analysts' tag judgements
+outrank them and always train, and the decision says how many went in) into
 `models/versions/<name>` and points `models/current` at it only when it scores no worse than
 the model in use on the same held-out patents.
 """
@@ -12,8 +13,10 @@ import json
 import os
 from pathlib import Path
 
+from ews.kernel.feedback import latest_judgements
 from ews.kernel.schema import ClassifyInput
 from ews.kernel.store import Store
+from models.classify.feedback import apply_judgements
 from models.classify.store import is_heldout
 
 MIN_TRAIN = 30      # labelled patents needed to train
@@ -68,13 +71,18 @@ def retrain(store: Store, models_dir: Path, min_train: int = MIN_TRAIN, min_held
     models_dir = Path(models_dir)
     tax = load_taxonomy()
     records = [ClassifyInput.from_document(d) for d in store.iter_documents(kind="patent")]
-    kept, labels, summary = resolve_labels(records, tax)  # labels through the CPC concordance
-    train = [r for r in kept if not is_heldout(r.id)]
-    held = [(r, labs) for r, labs in zip(kept, labels) if is_heldout(r.id)]
+    n_patents = len(records)
+    judgements = latest_judgements(store.home)
+    judged_other = (d for d in store.iter_documents() if d.id in judgements and d.kind != "patent") if judgements else ()
+    # analysts' judgements outrank the CPC-concordance labels and always train (models.classify.feedback)
+    records, feedback = apply_judgements(records, judgements, judged_other)
+    kept, labels, summary = resolve_labels(records, tax)  # explicit labels first, else the CPC concordance
+    train = [r for r in kept if r.id in judgements or not is_heldout(r.id)]
+    held = [(r, labs) for r, labs in zip(kept, labels) if is_heldout(r.id) and r.id not in judgements]
     positives = sum(1 for labs in labels if labs)
-    out = {"status": "skipped", "reason": "", "patents": len(records), "labelled": len(kept),
+    out = {"status": "skipped", "reason": "", "patents": n_patents, "labelled": len(kept),
            "with_technology": positives, "train": len(train), "heldout": len(held), "candidate": None,
-           "current": None, "candidate_scores": None, "current_scores": None}
+           "current": None, "candidate_scores": None, "current_scores": None, **feedback}
 
     def finish(status: str, reason: str) -> dict:
         out.update(status=status, reason=reason, decided_at=dt.datetime.now(dt.UTC).isoformat())
@@ -90,13 +98,17 @@ def retrain(store: Store, models_dir: Path, min_train: int = MIN_TRAIN, min_held
 
     digest = hashlib.sha1()
     for r in sorted(train, key=lambda r: r.id):
-        digest.update(f"{r.id}\t{','.join(r.cpc)}\t{hashlib.sha1((r.title + r.text).encode()).hexdigest()}\n".encode())
+        # an analyst's labels are part of the training data; records without keep the digest they always had
+        labels = "" if r.labels is None else "labels=" + ",".join(r.labels) + "\t"
+        digest.update(f"{r.id}\t{','.join(r.cpc)}\t{labels}{hashlib.sha1((r.title + r.text).encode()).hexdigest()}\n".encode())
     digest.update(json.dumps(params, sort_keys=True).encode())
     name = f"{tax.version}-{digest.hexdigest()[:12]}"
     version_dir = models_dir / "versions" / name
     if not (version_dir / "model.json").is_file():
         try:
-            train_classifier(train, version_dir, source=f"store:{store.home} patents ({len(train)}, held out {len(held)})",
+            train_classifier(train, version_dir, source=f"store:{store.home} patents and judged documents "
+                                                         f"({len(train)}, {feedback['analyst_labels']} judged by analysts, "
+                                                         f"held out {len(held)})",
                              **params)
         except Exception as e:  # recorded, then raised: the task fails (retries, a pipeline alert); nothing promoted
             finish("failed", f"training failed ({type(e).__name__}: {e}); the current model stays")

@@ -72,11 +72,18 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
 @app.command()
 def train(input: Annotated[Path, typer.Option("--input", help="labelled documents, JSON Lines (.gz accepted)")],
           output: Annotated[Path, typer.Option("--output", help="model directory to write")],
-          skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report how many and why")] = False) -> None:
-    """Train the technology classifier from labelled documents."""
+          skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report how many and why")] = False,
+          corrections: Annotated[bool, typer.Option("--corrections/--no-corrections",
+                                                    help="use the analysts' tag judgements stored in the data directory: "
+                                                         "they outrank the input's labels and CPC classes")] = True) -> None:
+    """Train the technology classifier from labelled documents (and the analysts' tag corrections)."""
+    from ews.kernel.config import get_settings
+    from ews.kernel.feedback import latest_judgements
     from ews.kernel.records import InputError, check_output_dir, read_jsonl
     from ews.kernel.schema import ClassifyInput
+    from ews.kernel.store import Store
     from models.classify import ModelError, train_classifier
+    from models.classify.feedback import apply_judgements
 
     try:
         check_output_dir(output)
@@ -85,10 +92,22 @@ def train(input: Annotated[Path, typer.Option("--input", help="labelled document
         fail(str(e))
     res.drop_duplicate_ids(str(input))
     report_bad(res.bad, skip_bad, "lines")
+    records, feedback = res.records, None
+    if corrections:
+        home = get_settings().home
+        judgements = latest_judgements(home)
+        if judgements:
+            with Store(home) as store:
+                records, feedback = apply_judgements(records, judgements,
+                                                     (d for d in store.iter_documents() if d.id in judgements))
+            err.print(f"{feedback['analyst_labels']} documents labelled by analysts "
+                      f"({feedback['corrections']} corrections, {feedback['confirmations']} confirmations)", highlight=False)
     try:
-        info = train_classifier(res.records, output, source=str(input))
+        info = train_classifier(records, output, source=str(input))
     except ModelError as e:
         fail(str(e))
+    if feedback is not None:
+        info["feedback"] = feedback
     err.print(f"model {info['version']} written to {output}", highlight=False)
     sys.stdout.write(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
 

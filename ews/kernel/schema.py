@@ -148,6 +148,13 @@ class CountRow(BaseModel):
     period: str
     count: int = Field(ge=0)
 
+    @field_validator("series")
+    @classmethod
+    def _series(cls, v: str) -> str:
+        from ews.kernel.series import check_key_text  # the series module reads documents: imports this one
+
+        return check_key_text(v)
+
 
 class Detection(BaseModel):
     """One verdict of a detector on one (series, period), as R surveillance's `sts` slots."""

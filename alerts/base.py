@@ -16,9 +16,9 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from ews.kernel.ids import stable_id
-from ews.kernel.schema import Alert
+from ews.kernel.schema import Alert, AlertDirection, AlertStatus
 
-Status = Literal["new", "triaged", "confirmed", "dismissed", "escalated"]
+Status = AlertStatus  # declared once, in the kernel schema
 
 # new → triaged → confirmed / dismissed / escalated; an escalated alert is settled
 # as confirmed or dismissed; a dismissed one may be reopened for triage. An
@@ -95,7 +95,7 @@ class Silence(BaseModel):
 
     id: str = ""
     series: str = Field(min_length=1, description="series key or glob pattern (* and ?)")
-    direction: Literal["surge", "drop", "move"] | None = None
+    direction: AlertDirection | None = None
     starts: dt.datetime
     ends: dt.datetime
     reason: str = ""
@@ -121,7 +121,7 @@ class AlertQuery(BaseModel):
     series: str | None = None
     technology: str | None = None
     field: str | None = None
-    direction: Literal["surge", "drop", "move"] | None = None
+    direction: AlertDirection | None = None
     min_severity: float | None = None
     period_from: str | None = None
     period_to: str | None = None

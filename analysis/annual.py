@@ -7,9 +7,9 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from alerts.build import series_parts
 from ews.kernel.files import write_text_atomic
 from ews.kernel.schema import document_date
+from ews.kernel.series import SeriesKey
 from ews.kernel.store import Store
 
 
@@ -59,7 +59,7 @@ def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10) -> 
     for a in store.list_alerts():
         if _year_of_alert(a.period) != year:
             continue
-        parts = series_parts(a.series)
+        parts = SeriesKey.read(a.series)
         if parts.field:
             alerts_by_field[parts.field].append(a)
 
@@ -80,7 +80,7 @@ def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10) -> 
             "countries": [{"country": c, "patents": n}
                           for c, n in sorted(countries[f.id].items(), key=lambda x: (-x[1], x[0]))],
             "alerts": [{"id": a.id, "series": a.series, "period": a.period, "direction": a.direction,
-                        "observed": a.observed, "expected": round(a.expected, 3), "severity": round(a.severity, 4),
+                        "observed": a.observed, "expected": None if a.expected is None else round(a.expected, 3), "severity": round(a.severity, 4),
                         "status": a.status, "detector": a.detector}
                        for a in sorted(alerts_by_field[f.id], key=lambda a: (a.period, -a.severity, a.series))],
         })
@@ -89,6 +89,10 @@ def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10) -> 
             "note": ("Patents are dated by filing date (else publication), so the newest year is incomplete "
                      "until publication catches up (about 18 months)"),
             "fields": fields_out}
+
+
+def _num(x: float | None) -> str:
+    return "—" if x is None else f"{x:g}"
 
 
 def _md_annual(data: dict, f: dict) -> str:
@@ -117,7 +121,7 @@ def _md_annual(data: dict, f: dict) -> str:
     lines += ["", f"## Alerts {y}", ""]
     if f["alerts"]:
         lines += ["| period | series | direction | observed | expected | severity | status |", "|---|---|---|---:|---:|---:|---|"]
-        lines += [f"| {a['period']} | `{a['series']}` | {a['direction']} | {a['observed']:g} | {a['expected']:g} | "
+        lines += [f"| {a['period']} | `{a['series']}` | {a['direction']} | {_num(a['observed'])} | {_num(a['expected'])} | "
                   f"{a['severity']:.2f} | {a['status']} |" for a in f["alerts"]]
     else:
         lines.append("No alerts this year.")

@@ -172,6 +172,15 @@ class SeriesKey:
             return typed
         return cls("free", text, None, None, None, text)
 
+    @classmethod
+    def read(cls, text: str) -> SeriesKey:
+        """The key of a stored series name: as `parse`, but a name that `parse` refuses is kept as a free key
+        (what was stored is read back, never refused; new keys are checked where they enter)."""
+        try:
+            return cls.parse(text)
+        except SeriesKeyError:
+            return cls("free", str(text), None, None, None, str(text))
+
     def __str__(self) -> str:
         return self.text
 
@@ -282,12 +291,16 @@ def document_series(doc: Document, tagged: TaggedDocument) -> set[SeriesKey]:
 
 @dataclass(frozen=True, slots=True)
 class Membership:
-    """One counted document: its period at one granularity and the series it counts in."""
+    """One counted document: its date, its period at the granularity asked for and the series it counts in."""
 
     document: Document
     tagged: TaggedDocument
+    date: dt.date
     period: str
     keys: frozenset[SeriesKey]
+
+    def period_at(self, granularity: str) -> str:
+        return period_of(self.date, granularity)
 
 
 def memberships(documents: Iterable[Document], tagged: Iterable[TaggedDocument], granularity: str,
@@ -305,4 +318,4 @@ def memberships(documents: Iterable[Document], tagged: Iterable[TaggedDocument],
         date = document_date(doc)
         if date is None or (as_of is not None and date > as_of):
             continue
-        yield Membership(doc, tag, period_of(date, granularity), frozenset(document_series(doc, tag)))
+        yield Membership(doc, tag, date, period_of(date, granularity), frozenset(document_series(doc, tag)))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -69,7 +70,7 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
 @app.command()
 def train(input: Annotated[Path, typer.Option("--input", help="labelled documents, JSON Lines (.gz accepted)")],
           output: Annotated[Path, typer.Option("--output", help="model directory to write")],
-          skip_bad: Annotated[bool, typer.Option("--skip-bad")] = False) -> None:
+          skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report how many and why")] = False) -> None:
     """Train the technology classifier from labelled documents."""
     from ews.kernel.records import InputError, read_jsonl
     from ews.kernel.schema import ClassifyInput
@@ -91,7 +92,7 @@ def train(input: Annotated[Path, typer.Option("--input", help="labelled document
 @app.command()
 def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,period,count")],
            output: Annotated[Path, typer.Option("--output", help="flags, JSON Lines")],
-           skip_bad: Annotated[bool, typer.Option("--skip-bad")] = False,
+           skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed rows and report how many and why")] = False,
            as_of: Annotated[Optional[str], typer.Option("--as-of", help="data cut-off date YYYY-MM-DD: later periods are incomplete")] = None) -> None:
     """Flag surges and drops in count series."""
     import pandas as pd
@@ -154,7 +155,7 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
 
 
 @app.command()
-def sources(as_json: Annotated[bool, typer.Option("--json")] = False,
+def sources(as_json: Annotated[bool, typer.Option("--json", help="print as a JSON array")] = False,
             demo: Annotated[bool, typer.Option("--demo", help="the bundled demo sources")] = False) -> None:
     """List the source registry with each source's last health record."""
     from crawlers.registry import RegistryError, load_registry
@@ -169,32 +170,44 @@ def sources(as_json: Annotated[bool, typer.Option("--json")] = False,
         for s in regs:
             h = store.last_health(s.id)
             rows.append({**s.public(), "last_run": None if h is None else {
-                "time": h.finished_at.isoformat(), "items": h.items, "errors": h.errors}})
+                "time": h.finished_at.isoformat(), "items": h.items, "errors": h.errors},
+                # whether each key is there, never its value
+                "credentials": {v: bool(os.environ.get(v)) for v in s.credential_variables()}})
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
         return
     t = Table(title=f"{len(rows)} sources")
-    for c in ("id", "kind", "country", "language", "schedule", "endpoint", "last run"):
+    for c in ("id", "kind", "country", "language", "schedule", "endpoint", "keys", "last run"):
         t.add_column(c)
     for r in rows:
         lr = r["last_run"]
-        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], r["endpoint"],
+        keys = ", ".join(f"{v} {'set' if ok else '[red]missing[/]'}" for v, ok in r["credentials"].items()) or "none needed"
+        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], r["endpoint"], keys,
                   "never" if lr is None else f"{lr['time'][:16]} {lr['items']} items, {lr['errors']} errors")
     out.print(t)
 
 
 @app.command()
 def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sample sources served on 127.0.0.1")] = False,
+        no_crawl: Annotated[bool, typer.Option("--no-crawl", help="skip crawling: run the monitoring stages on what is stored")] = False,
         start: Annotated[Optional[str], typer.Option(help="crawl window start YYYY-MM-DD")] = None,
         end: Annotated[Optional[str], typer.Option(help="crawl window end YYYY-MM-DD (exclusive)")] = None) -> None:
     """Run the whole pipeline once: crawl, classify, count, detect, alert, report."""
     from ews.app.runner import run_pipeline
 
+    if demo and no_crawl:
+        fail("--demo crawls the sample sources and --no-crawl crawls nothing: choose one")
+
     try:
         window = (dt.date.fromisoformat(start) if start else None, dt.date.fromisoformat(end) if end else None)
     except ValueError as e:
         fail(f"bad window date: {e}")
-    summary = run_pipeline(demo=demo, window=window)
+    if window[0] and window[1] and window[0] >= window[1]:
+        fail(f"empty crawl window: --start {window[0]} is not before --end {window[1]}")
+    from ews.kernel.config import get_settings
+
+    out.print(f"data directory: {get_settings().home} (set EWS_HOME to use another)", highlight=False)
+    summary = run_pipeline(demo=demo, window=window, crawl=not no_crawl)
     from ews.app.runner import print_summary
 
     print_summary(summary, out)
@@ -203,8 +216,8 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
 
 
 @app.command()
-def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
-          port: Annotated[int, typer.Option()] = 8080) -> None:
+def serve(host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="port to listen on")] = 8080) -> None:
     """Serve the analyst review web app and its JSON API."""
     import uvicorn
 
@@ -215,7 +228,7 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
 
 @app.command()
 def reparse(source: Annotated[Optional[str], typer.Option("--source", help="only this source id")] = None,
-            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+            as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False) -> None:
     """Re-parse documents from the raw archive without fetching (idempotent: a second run writes nothing)."""
     from crawlers.registry import RegistryError, load_registry
     from crawlers.reparse import reparse as run_reparse

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from ews.kernel.names import normalise_applicant
 from ews.kernel.schema import Document, Signal, TaggedDocument
 from ews.kernel.series import SeriesKey
+from ews.kernel.text import HANGUL_FIRST, is_hangul_syllable
 
 DETECTOR = "inventor_abroad"
 HOME = "KR"
@@ -89,7 +90,7 @@ _NONWORD = re.compile(r"[^\w\s,]|_|\d")
 def _romanise_hangul(text: str) -> str:
     out = []
     for ch in text:
-        code = ord(ch) - 0xAC00
+        code = ord(ch) - HANGUL_FIRST
         if 0 <= code < 11172:
             out.append(_RR_INITIAL[code // 588] + _RR_MEDIAL[(code % 588) // 28] + _RR_FINAL[code % 28])
         elif ch.strip():
@@ -110,7 +111,7 @@ def person_key(name: str) -> str:
     if not s:
         return ""
     compact = s.replace(" ", "")
-    if compact and all(0xAC00 <= ord(c) <= 0xD7A3 for c in compact) and 2 <= len(compact) <= 4:
+    if compact and all(is_hangul_syllable(c) for c in compact) and 2 <= len(compact) <= 4:
         # a Hangul name: surname first (one syllable; the two-syllable surnames are too rare to guess)
         surname = _HANGUL_SURNAMES.get(compact[0], _romanise_hangul(compact[0]).upper())
         return f"{surname} {_fold_given(_romanise_hangul(compact[1:]))}"

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from ews.kernel.ids import stable_id
 from ews.kernel.schema import Alert, AlertDirection, AlertStatus
+from ews.kernel.series import SeriesKey
 
 Status = AlertStatus  # declared once, in the kernel schema
 
@@ -158,7 +159,8 @@ def movers_from_counts(counts: pd.DataFrame, n: int = 10, period: str | None = N
         return []
     df = counts
     if technology_only:
-        df = df[~df["series"].str.contains("|", regex=False)]
+        bare = {s for s in df["series"].unique() if SeriesKey.read(str(s)).facet is None}
+        df = df[df["series"].isin(bare)]
     periods = sorted(df["period"].unique())
     if period is None:
         if len(periods) < 2:

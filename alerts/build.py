@@ -40,7 +40,7 @@ from ews.kernel.names import normalise_applicant
 from ews.kernel.periods import PeriodError, granularity, to_period
 from ews.kernel.schema import Alert, AlertKind, AlertStatus, Detection, Signal
 from ews.kernel.secrets import scrub
-from ews.kernel.series import SeriesKey, SeriesKeyError, memberships
+from ews.kernel.series import SeriesKey, memberships
 
 # Statuses under which an alert is still being worked on; a detection inside the
 # window is folded into such an alert. Confirmed and dismissed alerts are closed
@@ -160,10 +160,7 @@ def signal_from_detection(d: Detection, detector: str = "count") -> Signal:
 
 
 def _series_facets(series: str) -> dict:
-    try:
-        key = SeriesKey.parse(series)
-    except SeriesKeyError:
-        return {"technology": None, "field": None, "facet": None}
+    key = SeriesKey.read(series)
     return {"technology": key.technology, "field": key.field, "facet": key.facet}
 
 
@@ -303,7 +300,6 @@ def counted_documents(documents: Iterable, tagged: Iterable, wanted: Iterable[tu
     out: dict[tuple[str, str], list] = defaultdict(list)
     if not by_gran:
         return out
-    tagged = list(tagged)
     grans = sorted(by_gran)
     for m in memberships(documents, tagged, grans[0], as_of):
         for g in grans:

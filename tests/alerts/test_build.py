@@ -244,6 +244,15 @@ def test_every_kind_has_a_severity_rule_and_an_explanation():
     assert set(SEVERITY_RULES) == set(EXPLANATIONS) == set(ALERT_KINDS)
 
 
+def test_the_review_workflow_covers_the_declared_statuses():
+    from alerts.base import TRANSITIONS
+    from alerts.build import OPEN_STATUSES
+    from ews.kernel.schema import ALERT_STATUSES
+
+    assert set(TRANSITIONS) == set(ALERT_STATUSES) and set(OPEN_STATUSES) <= set(ALERT_STATUSES)
+    assert all(targets <= set(ALERT_STATUSES) for targets in TRANSITIONS.values())
+
+
 def test_pipeline_failure_has_its_own_kind_and_direction_and_keeps_its_id():
     from alerts.build import pipeline_failure_alert
 

@@ -34,6 +34,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from ews.kernel.ids import alert_id, stable_id
 from ews.kernel.names import normalise_applicant
@@ -284,9 +285,27 @@ def _granularity(period: str) -> str | None:
         return None
 
 
+class CountedDocument(NamedTuple):
+    """What the evidence keeps of one counted document (not the document: its text can be long)."""
+
+    id: str
+    title: str
+    url: str | None
+    kind: str
+    score: float                 # the classifier's score for the series' technology (0 for field series)
+    applicants: frozenset[str]   # normalised applicant names
+
+
+def _counted(m, key: SeriesKey) -> CountedDocument:
+    d = m.document
+    score = max((t.score for t in m.tagged.tagging.technologies if t.id == key.technology), default=0.0)
+    names = frozenset(normalise_applicant(p.name) or p.name for p in d.patent.applicants) if d.patent else frozenset()
+    return CountedDocument(d.id, d.title[:200], d.url, d.kind, score, names)
+
+
 def counted_documents(documents: Iterable, tagged: Iterable, wanted: Iterable[tuple[str, str]],
-                      as_of: dt.date | None = None) -> dict[tuple[str, str], list]:
-    """Per wanted (series key, period): the documents counted there, as (document, tagged document).
+                      as_of: dt.date | None = None) -> dict[tuple[str, str], list[CountedDocument]]:
+    """Per wanted (series key, period): the documents counted there.
 
     One pass over the documents, whatever the number of wanted pairs: each
     document's series keys are computed once (`ews.kernel.series.memberships`,
@@ -297,7 +316,7 @@ def counted_documents(documents: Iterable, tagged: Iterable, wanted: Iterable[tu
         g = _granularity(period)
         if g is not None:
             by_gran[g].add((key, period))
-    out: dict[tuple[str, str], list] = defaultdict(list)
+    out: dict[tuple[str, str], list[CountedDocument]] = defaultdict(list)
     if not by_gran:
         return out
     grans = sorted(by_gran)
@@ -306,27 +325,21 @@ def counted_documents(documents: Iterable, tagged: Iterable, wanted: Iterable[tu
             period = m.period if g == grans[0] else m.period_at(g)
             for key in m.keys:
                 if (key.text, period) in by_gran[g]:
-                    out[(key.text, period)].append((m.document, m.tagged))
+                    out[(key.text, period)].append(_counted(m, key))
     return out
 
 
-def _contributors(series: str, counted: list, top: int = TOP_DOCUMENTS) -> dict:
+def _contributors(counted: list[CountedDocument], top: int = TOP_DOCUMENTS) -> dict:
     """The evidence entry for one count: every counted document (ids), the leading ones, their applicants."""
-    tech = _series_facets(series)["technology"]
-
-    def score(tg) -> float:
-        return max((t.score for t in tg.tagging.technologies if t.id == tech), default=0.0)
-
-    ranked = sorted(counted, key=lambda dt_: (-score(dt_[1]), dt_[0].id))
+    ranked = sorted(counted, key=lambda c: (-c.score, c.id))
     applicants: Counter[str] = Counter()
-    for d, _ in ranked:
-        if d.patent:
-            applicants.update({normalise_applicant(p.name) or p.name for p in d.patent.applicants})
+    for c in ranked:
+        applicants.update(c.applicants)
     return {
-        "documents": [{"id": d.id, "title": d.title[:200], "url": d.url, "kind": d.kind} for d, _ in ranked[:top]],
+        "documents": [{"id": c.id, "title": c.title, "url": c.url, "kind": c.kind} for c in ranked[:top]],
         "documents_total": len(ranked),
-        "document_ids": sorted(d.id for d, _ in ranked)[:MAX_EVIDENCE_IDS],
-        "top_applicants": [{"name": n, "documents": c} for n, c in applicants.most_common(top)],
+        "document_ids": sorted(c.id for c in ranked)[:MAX_EVIDENCE_IDS],
+        "top_applicants": [{"name": n, "documents": k} for n, k in applicants.most_common(top)],
     }
 
 
@@ -343,7 +356,7 @@ def add_contributors(alerts: list[Alert], documents: Iterable, tagged: Iterable,
             a.evidence["contributors_error"] = f"{type(e).__name__}: {e}"
         return
     for a in counts:
-        a.evidence["contributors"] = _contributors(a.series, counted.get((a.series, a.period), []))
+        a.evidence["contributors"] = _contributors(counted.get((a.series, a.period), []))
 
 
 # ------------------------------------------------------------------------------------ entry points

@@ -296,11 +296,8 @@ class CountedDocument(NamedTuple):
     applicants: frozenset[str]   # normalised applicant names
 
 
-def _counted(m, key: SeriesKey) -> CountedDocument:
-    d = m.document
-    score = max((t.score for t in m.tagged.tagging.technologies if t.id == key.technology), default=0.0)
-    names = frozenset(normalise_applicant(p.name) or p.name for p in d.patent.applicants) if d.patent else frozenset()
-    return CountedDocument(d.id, d.title[:200], d.url, d.kind, score, names)
+def _applicant_names(d) -> frozenset[str]:
+    return frozenset(normalise_applicant(p.name) or p.name for p in d.patent.applicants) if d.patent else frozenset()
 
 
 def counted_documents(documents: Iterable, tagged: Iterable, wanted: Iterable[tuple[str, str]],
@@ -323,9 +320,15 @@ def counted_documents(documents: Iterable, tagged: Iterable, wanted: Iterable[tu
     for m in memberships(documents, tagged, grans[0], as_of):
         for g in grans:
             period = m.period if g == grans[0] else m.period_at(g)
+            names = None
             for key in m.keys:
-                if (key.text, period) in by_gran[g]:
-                    out[(key.text, period)].append(_counted(m, key))
+                if (key.text, period) not in by_gran[g]:
+                    continue
+                if names is None:  # once per document, only for a document some alert lists
+                    names = _applicant_names(m.document)
+                d = m.document
+                score = max((t.score for t in m.tagged.tagging.technologies if t.id == key.technology), default=0.0)
+                out[(key.text, period)].append(CountedDocument(d.id, d.title[:200], d.url, d.kind, score, names))
     return out
 
 

@@ -249,15 +249,6 @@ def _format(kind: str, subject: str, corpus: str | None, dimension: str | None, 
     return f"{head}{SEP}{dimension}:{value}" if dimension else head
 
 
-def parse_series_key(text: str) -> SeriesKey:
-    return SeriesKey.parse(text)
-
-
-def series_key(text: str | SeriesKey) -> SeriesKey:
-    """A key from its string form, or the key itself."""
-    return text if isinstance(text, SeriesKey) else SeriesKey.parse(text)
-
-
 # ------------------------------------------------------------------------------------ membership
 
 
@@ -277,13 +268,13 @@ def document_series(doc: Document, tagged: TaggedDocument) -> set[SeriesKey]:
                 continue
             keys.update(SeriesKey.of_technology(subj.subject, "applicant", a) for a in applicants if _clean(a))
             keys.update(SeriesKey.of_technology(subj.subject, "country", c) for c in countries)
-            if doc.jurisdiction:
+            if _clean(doc.jurisdiction or ""):
                 keys.add(SeriesKey.of_technology(subj.subject, "jurisdiction", doc.jurisdiction))
     else:
         for subj in subjects:
             if doc.kind == "policy":
                 keys.add(SeriesKey._document(subj.subject_kind, subj.subject, "policy", "jurisdiction",
-                                             doc.jurisdiction or UNKNOWN_COUNTRY))
+                                             _clean(doc.jurisdiction or "") or UNKNOWN_COUNTRY))
             else:
                 keys.add(SeriesKey._document(subj.subject_kind, subj.subject, "paper", None, None))
     return keys

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ews.kernel.files import write_text_atomic
 from ews.kernel.schema import document_date
-from ews.kernel.series import SeriesKey
+from ews.kernel.series import SeriesKey, document_series
 from ews.kernel.store import Store
 
 
@@ -22,11 +22,10 @@ def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10) -> 
     """Per field: patents per technology per year (year-years_back..year), top applicants and applicant
     countries in `year`, and the alerts of that year; counted as the aggregator counts (filing date,
     else publication; each patent once per key; applicants by normalised name)."""
-    from ews.kernel.names import normalise_applicant
     from ews.kernel.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
-    tagging = {t.doc_id: t.tagging for t in store.iter_tagged()}
+    tagged = {t.doc_id: t for t in store.iter_tagged()}
     years = list(range(year - years_back, year + 1))
     per_tech: dict[str, Counter] = defaultdict(Counter)           # tech -> year -> patents
     per_field: dict[str, Counter] = defaultdict(Counter)          # field -> year -> patents
@@ -35,22 +34,24 @@ def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10) -> 
     countries: dict[str, Counter] = defaultdict(Counter)          # field -> country -> patents in `year`
     untagged = 0
     for doc in store.iter_documents(kind="patent"):
-        tg = tagging.get(doc.id)
+        tg = tagged.get(doc.id)
         d = document_date(doc)
         if d is None or d.year not in years:
             continue
         if tg is None:
             untagged += 1
             continue
-        techs = {t.id for t in tg.technologies}
-        fields = set(tg.fields) | {t.split(".", 1)[0] for t in techs}
+        # the aggregator's membership rule: the same technologies, fields, applicants and countries
+        keys = document_series(doc, tg)
+        techs = {k.subject for k in keys if k.subject_kind == "tech" and k.dimension is None}
+        fields = {k.subject for k in keys if k.subject_kind == "field" and k.dimension is None}
         for t in techs:
             per_tech[t][d.year] += 1
         for f in fields:
             per_field[f][d.year] += 1
-        if d.year in (year, year - 1) and doc.patent is not None:
-            names = {normalise_applicant(a.name) for a in doc.patent.applicants} - {""}
-            ccs = {a.country for a in doc.patent.applicants if a.country}
+        if d.year in (year, year - 1):
+            names = {k.value for k in keys if k.dimension == "applicant"}
+            ccs = {k.value for k in keys if k.dimension == "country"}
             for f in fields:
                 (applicants if d.year == year else applicants_prev)[f].update(names)
                 if d.year == year:

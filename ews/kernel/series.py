@@ -74,9 +74,8 @@ def check_key_text(text: str) -> str:
         raise SeriesKeyError("a series key must be a non-empty text")
     m = _HOSTILE.search(text)
     if m:
-        raise SeriesKeyError(f"series key {text[:80]!r} holds the control or bidirectional character "
-                             f"U+{ord(m.group()):04X} at position {m.start()}: refused, it would display as "
-                             "another key")
+        raise SeriesKeyError(f"series key {text[:80]!r} holds the control character U+{ord(m.group()):04X} "
+                             f"at position {m.start()}: refused, it would display as another key")
     return text
 
 

@@ -59,17 +59,18 @@ def count(store: Store, granularity: str = "month", as_of: dt.date | None = None
 
 def detect_and_alert(store: Store, as_of: dt.date | None = None) -> dict[str, int]:
     """Detect and alert with periods after `as_of` (by default the store's data cut-off) incomplete."""
-    from alerts.build import alert_from_silent_source, alerts_from_detections
+    from alerts.build import alerts_from_signals, signal_from_detection
     from crawlers.health import silent_sources
     from models.detect import detect_counts
     from models.inventors import detect_inventor_moves
 
     as_of = as_of or store.data_cutoff()
-    detections = detect_counts(store.read_counts(), as_of=as_of)
-    alerts = alerts_from_detections(detections, store=store)
-    alerts += detect_inventor_moves(store.iter_documents(), store.iter_tagged())
-    alerts += [alert_from_silent_source(s) for s in silent_sources(store)]
-    return store.upsert_alerts(alerts)
+    # every detector yields signals; the one builder makes the alerts
+    signals = [signal_from_detection(d) for d in detect_counts(store.read_counts(), as_of=as_of)
+               if d.alarm and d.direction is not None]
+    signals += detect_inventor_moves(store.iter_documents(), store.iter_tagged())
+    signals += [s.signal() for s in silent_sources(store)]
+    return store.upsert_alerts(alerts_from_signals(signals, store=store, as_of=as_of))
 
 
 def index(store: Store):

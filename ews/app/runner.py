@@ -8,18 +8,25 @@ from rich.console import Console
 from rich.table import Table
 
 from ews.app import pipeline
-from ews.kernel.config import get_settings
+from ews.kernel.config import Settings
 from ews.kernel.store import Store
 
+# `ews run` exit codes (docs/cli-contract.md)
+EXIT_SOURCE_FAILED = 1
+EXIT_INDEX_FAILED = 3
 
-def run_pipeline(demo: bool = False, window: tuple[dt.date | None, dt.date | None] = (None, None),
+
+def run_pipeline(settings: Settings, demo: bool = False,
+                 window: tuple[dt.date | None, dt.date | None] = (None, None),
                  as_of: dt.date | None = None) -> pipeline.RunSummary:
+    from alerts.stores import open_alert_store
     from crawlers.registry import load_registry
 
-    settings = get_settings()
-    summary = pipeline.RunSummary()
+    summary = pipeline.RunSummary(home=settings.home)
     with ExitStack() as stack:
         store = stack.enter_context(Store(settings.home))
+        # the one alert store of this run (its review journal on this run's store)
+        alert_store = stack.enter_context(open_alert_store(settings, store))
         if demo:
             from crawlers.demo import DEMO_AS_OF, DEMO_WINDOW, DemoSite
 
@@ -32,16 +39,28 @@ def run_pipeline(demo: bool = False, window: tuple[dt.date | None, dt.date | Non
             end = window[1] or dt.date.today()
             start = window[0] or end - dt.timedelta(days=7)
         before = store.count_documents()
-        summary.health = pipeline.crawl(store, sources, start, end)
+        summary.health = pipeline.crawl(store, sources, start, end, settings)
         summary.documents = {"before": before, "after": store.count_documents()}
-        summary.tagged = pipeline.classify(store)
+        summary.tagged = pipeline.classify(store, settings)
         summary.series = pipeline.count(store, as_of=as_of)
-        summary.alerts = pipeline.detect_and_alert(store, as_of=as_of)
-        summary.index = pipeline.index(store)
-        summary.report = pipeline.report(store, settings.reports_dir)
+        summary.alerts = pipeline.detect_and_alert(store, alert_store, as_of=as_of)
+        summary.index = pipeline.index(store, alert_store)
+        if summary.index is not None:
+            summary.pending = pipeline.pending(store)
+        summary.report = pipeline.report(store, alert_store, settings.reports_dir)
         summary.store = store.stats()
-        summary.alert_list = store.list_alerts()
+        summary.alert_list = alert_store.all_alerts()
     return summary
+
+
+def exit_code(summary: pipeline.RunSummary) -> int:
+    """0 when everything worked; EXIT_INDEX_FAILED when the search index did not take the whole run (the
+    outbox keeps the rest), else EXIT_SOURCE_FAILED when a source failed."""
+    if summary.index is not None and not summary.index.ok:
+        return EXIT_INDEX_FAILED
+    if any(not h.ok for h in summary.health):
+        return EXIT_SOURCE_FAILED
+    return 0
 
 
 def print_summary(summary: pipeline.RunSummary, console: Console) -> None:
@@ -59,18 +78,24 @@ def print_summary(summary: pipeline.RunSummary, console: Console) -> None:
     alerts = getattr(summary, "alert_list", [])
     if alerts:
         a = Table(title=f"Alerts ({len(alerts)})")
-        for c in ("severity", "series", "period", "direction", "observed", "expected", "method"):
+        for c in ("severity", "series", "period", "direction", "observed", "expected", "status", "method"):
             a.add_column(c)
         for al in alerts[:25]:
             a.add_row(f"{al.severity:.2f}", al.series, al.period, al.direction, f"{al.observed:g}",
-                      f"{al.expected:.1f}", al.method)
+                      f"{al.expected:.1f}", al.status, al.method)
         console.print(a)
     else:
         console.print("no alerts")
     if summary.index is not None:
         from alerts.sync import describe
+        from ews.kernel.secrets import scrub
 
-        console.print(f"Elasticsearch: {describe(summary.index)}")
+        console.print(f"Elasticsearch: {scrub(describe(summary.index))}", markup=False, highlight=False)
+        if not summary.index.ok:
+            console.print(f"[bold red]indexing into Elasticsearch incomplete[/]: pending in the outbox, sent by the "
+                          f"next run: {summary.pending.get('alerts', 0)} alerts, "
+                          f"{summary.pending.get('documents', 0)} documents never indexed; "
+                          f"exit code {EXIT_INDEX_FAILED}")
     if summary.report:
         console.print(f"report: {summary.report}")
-    console.print(f"data directory: {get_settings().home}")
+    console.print(f"data directory: {summary.home}")

@@ -37,7 +37,7 @@ def test_mapping_change_is_a_reindex_behind_the_aliases(es_store):
     es_store.upsert_alerts(alerts_from_detections([Detection(series="tech:semi.memory", period="2023-07", observed=9,
                                                              expected=2, alarm=True, direction="surge", score=0.9,
                                                              method="m")]))
-    v2 = ElasticAlertStore(es_store.es, prefix=es_store.prefix, versions={"alerts": 2})
+    v2 = ElasticAlertStore(es_store.es, prefix=es_store.prefix, versions={"alerts": 2}, journal=es_store.journal)
     v2.setup()
     assert es_store.es.indices.get_alias(name=v2.names["alerts"].read).body.keys() == {f"{es_store.prefix}-alerts-v2"}
     assert es_store.es.indices.get_alias(name=v2.names["alerts"].write).body.keys() == {f"{es_store.prefix}-alerts-v2"}

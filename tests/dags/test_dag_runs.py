@@ -54,9 +54,10 @@ def test_monitoring_dag_runs_end_to_end(airflow_home, demo_site, ews_home):
     from crawlers.demo import DEMO_WINDOW
     from crawlers.registry import load_registry
     from ews.app import pipeline
+    from ews.kernel.config import load_settings
 
     with Store(ews_home) as store:
-        pipeline.crawl(store, load_registry(demo=True, base_url=demo_site.url), *DEMO_WINDOW)
+        pipeline.crawl(store, load_registry(demo=True, base_url=demo_site.url), *DEMO_WINDOW, load_settings())
     dag = load_dag("ews_monitoring")
     run = dag.test()
     assert states(run) == {t: "success" for t in ("classify", "count", "detect", "index", "report")}, states(run)

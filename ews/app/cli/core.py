@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ews.app.cli._app import app, err, fail, out, report_bad
+from ews.app.cli._app import app, err, fail, out, report_bad, settings
 
 
 @app.command()
@@ -20,7 +20,7 @@ def taxonomy(as_json: Annotated[bool, typer.Option("--json", help="print as JSON
     from ews.kernel.taxonomy import TaxonomyError, load_taxonomy
 
     try:
-        tax = load_taxonomy(version)
+        tax = load_taxonomy(version or settings().taxonomy_version)
     except TaxonomyError as e:
         fail(str(e))
     if as_json:
@@ -54,7 +54,7 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
         fail(str(e))
     report_bad(res.bad, skip_bad, "lines")
     try:
-        clf = load_classifier(model)
+        clf = load_classifier(model, models_dir=None if model else settings().models_dir)
     except ModelError as e:
         fail(str(e))
     taggings = clf.predict(res.records)
@@ -164,7 +164,7 @@ def sources(as_json: Annotated[bool, typer.Option("--json")] = False,
         regs = load_registry(demo=demo)
     except RegistryError as e:
         fail(str(e))
-    with Store.from_settings() as store:
+    with Store.from_settings(settings()) as store:
         rows = []
         for s in regs:
             h = store.last_health(s.id)
@@ -187,19 +187,26 @@ def sources(as_json: Annotated[bool, typer.Option("--json")] = False,
 def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sample sources served on 127.0.0.1")] = False,
         start: Annotated[Optional[str], typer.Option(help="crawl window start YYYY-MM-DD")] = None,
         end: Annotated[Optional[str], typer.Option(help="crawl window end YYYY-MM-DD (exclusive)")] = None) -> None:
-    """Run the whole pipeline once: crawl, classify, count, detect, alert, report."""
-    from ews.app.runner import run_pipeline
+    """Run the whole pipeline once: crawl, classify, count, detect, alert, index, report.
+
+    Exit code 0 when all went well, 1 when a source failed, 3 when indexing into Elasticsearch did not
+    complete (what is pending stays in the outbox for the next run)."""
+    from ews.app.runner import exit_code, print_summary, run_pipeline
+    from ews.kernel.store import StoreError
 
     try:
         window = (dt.date.fromisoformat(start) if start else None, dt.date.fromisoformat(end) if end else None)
     except ValueError as e:
         fail(f"bad window date: {e}")
-    summary = run_pipeline(demo=demo, window=window)
-    from ews.app.runner import print_summary
-
+    config = settings()
+    try:
+        summary = run_pipeline(config, demo=demo, window=window)
+    except StoreError as e:
+        fail(str(e))
     print_summary(summary, out)
-    if any(not h.ok for h in summary.health):
-        raise typer.Exit(1)
+    code = exit_code(summary)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -210,7 +217,7 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
 
     from alerts.web import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings=settings()), host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -219,14 +226,13 @@ def reparse(source: Annotated[Optional[str], typer.Option("--source", help="only
     """Re-parse documents from the raw archive without fetching (idempotent: a second run writes nothing)."""
     from crawlers.registry import RegistryError, load_registry
     from crawlers.reparse import reparse as run_reparse
-    from ews.kernel.config import get_settings
 
     try:
         regs = load_registry() + load_registry(demo=True)
     except RegistryError as e:
         fail(str(e))
     try:
-        reports = run_reparse(get_settings().home, regs, source)
+        reports = run_reparse(settings().home, regs, source)
     except KeyError as e:
         fail(str(e.args[0]))
     rows = [r.public() for r in reports]

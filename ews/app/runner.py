@@ -18,7 +18,9 @@ EXIT_INDEX_FAILED = 3
 
 def run_pipeline(settings: Settings, demo: bool = False,
                  window: tuple[dt.date | None, dt.date | None] = (None, None),
-                 as_of: dt.date | None = None) -> pipeline.RunSummary:
+                 as_of: dt.date | None = None, alert_store=None) -> pipeline.RunSummary:
+    """The whole job once. `alert_store`: one the caller opened (its journal in `settings.home`), else the
+    one the settings select."""
     from alerts.stores import open_alert_store
     from crawlers.registry import load_registry
 
@@ -26,7 +28,8 @@ def run_pipeline(settings: Settings, demo: bool = False,
     with ExitStack() as stack:
         store = stack.enter_context(Store(settings.home))
         # the one alert store of this run (its review journal on this run's store)
-        alert_store = stack.enter_context(open_alert_store(settings, store))
+        if alert_store is None:
+            alert_store = stack.enter_context(open_alert_store(settings, store))
         if demo:
             from crawlers.demo import DEMO_AS_OF, DEMO_WINDOW, DemoSite
 

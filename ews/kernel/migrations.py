@@ -67,7 +67,8 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 
 def migrate(conn: sqlite3.Connection, path: object = "database") -> int:
-    """Bring the database to `LATEST`; returns the version it had. `conn` must be in autocommit mode."""
+    """Bring the database to `LATEST`; returns the version it had (LATEST when another process migrated it
+    meanwhile). `conn` must be in autocommit mode."""
     found = schema_version(conn)
     if found == LATEST:
         return found
@@ -88,4 +89,4 @@ def migrate(conn: sqlite3.Connection, path: object = "database") -> int:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
-    return found
+    return current

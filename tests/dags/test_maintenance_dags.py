@@ -20,9 +20,9 @@ UTC = dt.UTC
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
     """A data directory with the demo sources crawled, classified, counted and detected (built once per module)."""
+    from alerts.embedded import EmbeddedAlertStore
     from crawlers.demo import DEMO_AS_OF, DEMO_WINDOW, DemoSite
     from crawlers.registry import load_registry
-    from alerts.embedded import EmbeddedAlertStore
     from ews.app import pipeline
     from ews.kernel.config import load_settings
 

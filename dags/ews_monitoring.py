@@ -47,7 +47,7 @@ def ews_monitoring():
         return detect_alerts()
 
     @task
-    def index(alerts: dict) -> dict | None:
+    def index(alerts: dict) -> dict:
         from ews.app.tasks import index_to_elasticsearch, scrubbed, settings_from_airflow
 
         # the ews_elasticsearch connection, when EWS_ES_* are not in the environment
@@ -55,7 +55,7 @@ def ews_monitoring():
         return scrubbed(index_to_elasticsearch, settings=settings)
 
     @task
-    def report(indexed: dict | None) -> str:
+    def report(indexed: dict) -> str:
         from ews.app.tasks import write_report
 
         return write_report()

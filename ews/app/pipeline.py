@@ -54,20 +54,26 @@ def classify(store: Store, settings: Settings, model_dir: Path | None = None) ->
 
 
 def count(store: Store, granularity: str = "month", as_of: dt.date | None = None) -> int:
+    """Count series up to `as_of`, by default the store's data cut-off (`Store.data_cutoff`)."""
     from models.aggregate import build_counts
+
+    as_of = as_of or store.data_cutoff()
 
     counts = build_counts(store.iter_documents(), store.iter_tagged(), granularity=granularity, as_of=as_of)
     return store.replace_counts(counts)
 
 
 def detect_and_alert(store: Store, alert_store: AlertStore, as_of: dt.date | None = None) -> dict[str, int]:
-    """Alerts go to the alert store's review journal (the re-alerting window sees the reviewed status);
+    """Detect and alert with periods after `as_of` (by default the store's data cut-off) incomplete.
+
+    Alerts go to the alert store's review journal (the re-alerting window sees the reviewed status);
     a search index gets them from the outbox in the index stage."""
     from alerts.build import alert_from_silent_source, alerts_from_detections
     from crawlers.health import silent_sources
     from models.detect import detect_counts
     from models.inventors import detect_inventor_moves
 
+    as_of = as_of or store.data_cutoff()
     detections = detect_counts(store.read_counts(), as_of=as_of)
     alerts = alerts_from_detections(detections, store=store)
     alerts += detect_inventor_moves(store.iter_documents(), store.iter_tagged())
@@ -95,3 +101,23 @@ def report(store: Store, alert_store: AlertStore, out_dir: Path) -> Path:
     from analysis.run_report import write_report
 
     return write_report(store, out_dir, alerts=alert_store)
+
+
+def monitor(store: Store, alert_store: AlertStore, settings: Settings, summary: RunSummary | None = None,
+            as_of: dt.date | None = None) -> RunSummary:
+    """The monitoring stages in order on what is stored: classify, count, detect and alert, index, report.
+
+    `ews run` calls this after crawling; the `ews_monitoring` DAG runs the same stage functions one
+    task each. Both take the data cut-off from the store, so they give the same answer on the same data.
+    """
+    summary = summary or RunSummary(home=settings.home)
+    summary.tagged = classify(store, settings)
+    summary.series = count(store, as_of=as_of)
+    summary.alerts = detect_and_alert(store, alert_store, as_of=as_of)
+    summary.index = index(store, alert_store)
+    if summary.index is not None:
+        summary.pending = pending(store)
+    summary.report = report(store, alert_store, settings.reports_dir)
+    summary.store = store.stats()
+    summary.alert_list = alert_store.all_alerts()
+    return summary

@@ -18,9 +18,9 @@ EXIT_INDEX_FAILED = 3
 
 def run_pipeline(settings: Settings, demo: bool = False,
                  window: tuple[dt.date | None, dt.date | None] = (None, None),
-                 as_of: dt.date | None = None, alert_store=None) -> pipeline.RunSummary:
-    """The whole job once. `alert_store`: one the caller opened (its journal in `settings.home`), else the
-    one the settings select."""
+                 as_of: dt.date | None = None, crawl: bool = True, alert_store=None) -> pipeline.RunSummary:
+    """Crawl (unless `crawl` is False), then the monitoring stages on what is stored. `alert_store`: one
+    the caller opened (its journal in `settings.home`), else the one the settings select."""
     from alerts.stores import open_alert_store
     from crawlers.registry import load_registry
 
@@ -30,29 +30,21 @@ def run_pipeline(settings: Settings, demo: bool = False,
         # the one alert store of this run (its review journal on this run's store)
         if alert_store is None:
             alert_store = stack.enter_context(open_alert_store(settings, store))
-        if demo:
-            from crawlers.demo import DEMO_AS_OF, DEMO_WINDOW, DemoSite
+        summary.documents = {"before": store.count_documents()}
+        if crawl:
+            if demo:
+                from crawlers.demo import DEMO_WINDOW, DemoSite
 
-            site = stack.enter_context(DemoSite())
-            sources = load_registry(demo=True, base_url=site.url)
-            start, end = window[0] or DEMO_WINDOW[0], window[1] or DEMO_WINDOW[1]
-            as_of = as_of or DEMO_AS_OF
-        else:
-            sources = load_registry()
-            end = window[1] or dt.date.today()
-            start = window[0] or end - dt.timedelta(days=7)
-        before = store.count_documents()
-        summary.health = pipeline.crawl(store, sources, start, end, settings)
-        summary.documents = {"before": before, "after": store.count_documents()}
-        summary.tagged = pipeline.classify(store, settings)
-        summary.series = pipeline.count(store, as_of=as_of)
-        summary.alerts = pipeline.detect_and_alert(store, alert_store, as_of=as_of)
-        summary.index = pipeline.index(store, alert_store)
-        if summary.index is not None:
-            summary.pending = pipeline.pending(store)
-        summary.report = pipeline.report(store, alert_store, settings.reports_dir)
-        summary.store = store.stats()
-        summary.alert_list = alert_store.all_alerts()
+                site = stack.enter_context(DemoSite())
+                sources = load_registry(demo=True, base_url=site.url)
+                start, end = window[0] or DEMO_WINDOW[0], window[1] or DEMO_WINDOW[1]
+            else:
+                sources = load_registry()
+                end = window[1] or dt.date.today()
+                start = window[0] or end - dt.timedelta(days=7)
+            summary.health = pipeline.crawl(store, sources, start, end, settings)
+        summary.documents["after"] = store.count_documents()
+        pipeline.monitor(store, alert_store, settings, summary, as_of=as_of)
     return summary
 
 
@@ -78,6 +70,9 @@ def print_summary(summary: pipeline.RunSummary, console: Console) -> None:
                   f"({summary.documents.get('after', 0) - summary.documents.get('before', 0)} new), "
                   f"tagged: {summary.tagged}, count rows: {summary.series}, "
                   f"alerts: {summary.alerts.get('inserted', 0)} new, {summary.alerts.get('updated', 0)} updated")
+    if not summary.documents.get("after"):
+        console.print("[yellow]warning:[/] the store holds no documents: nothing was crawled or ingested, "
+                      "so there is nothing to classify, count or alert on")
     alerts = getattr(summary, "alert_list", [])
     if alerts:
         a = Table(title=f"Alerts ({len(alerts)})")

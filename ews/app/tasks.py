@@ -66,8 +66,11 @@ def detect_alerts(as_of: str | None = None, settings: Settings | None = None) ->
                                          as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None)
 
 
-def index_to_elasticsearch(settings: Settings | None = None) -> dict | None:
-    """Raises when the cluster refused part of the run, so Airflow retries; the outbox keeps the rest."""
+def index_to_elasticsearch(settings: Settings | None = None) -> dict:
+    """Raises when the cluster refused part of the run, so Airflow retries; the outbox keeps the rest.
+
+    Without Elasticsearch the answer says so (a task returning None leaves no XCom, and the next
+    task's pull of it is logged as an error on every run)."""
     from alerts.stores import open_alert_store
 
     settings = settings or settings_from_airflow()
@@ -75,7 +78,7 @@ def index_to_elasticsearch(settings: Settings | None = None) -> dict | None:
         res = pipeline.index(store, alert_store)
         waiting = pipeline.pending(store) if res is not None else {}
     if res is None:
-        return None
+        return {"indexed": False, "reason": "EWS_ES_URL is not set: the embedded store is the alert store"}
     if not res.ok:
         raise RuntimeError(f"indexing incomplete ({waiting.get('alerts', 0)} alerts and "
                            f"{waiting.get('documents', 0)} documents pending in the outbox): {'; '.join(res.errors[:3])}")

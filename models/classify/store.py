@@ -17,9 +17,11 @@ from pathlib import Path
 
 from ews.kernel.schema import ClassifyInput
 from models.classify.base import ModelError
+from models.classify.terms import has_hangul
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "shipped" / "classifier"
 HELDOUT_SHARE = 0.2
+MIN_TRAIN_RECORDS = 10
 
 
 def _taxonomy():
@@ -180,6 +182,15 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     if not positives:
         raise ModelError(f"{source}: no record is labelled with any of the {len(tax.technology_ids)} technologies "
                          f"({len(kept)} usable records, all 'none'); a model needs positive examples")
+    if len(kept) < MIN_TRAIN_RECORDS:
+        raise ModelError(f"{source}: {len(kept)} usable records; training needs at least {MIN_TRAIN_RECORDS} "
+                         "(fewer give a model whose tags are chance)")
+    everywhere = sorted(t for t, n in positives.items() if n == len(kept))
+    if everywhere:
+        raise ModelError(f"{source}: every one of the {len(kept)} records is labelled {', '.join(everywhere)}; "
+                         "a model needs records without a technology too (add records labelled [] or with others)")
+    if output.exists() and not output.is_dir():
+        raise ModelError(f"{output}: is a file, expected a model directory")
     if output.exists() and any(output.iterdir()) and not (output / "model.json").exists():
         raise ModelError(f"{output}: exists and is not a model directory; refusing to overwrite it")
 
@@ -208,8 +219,7 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     final.info = {
         "version": version, "kind": "text", "format": 2, "taxonomy_version": tax.version,
         "created": created.isoformat(),
-        "training": {"source": source, **summary, "documents_by_language": dict(
-            Counter("ko" if any("\uac00" <= c <= "\ud7a3" for c in r.text[:2000]) else "other" for r in kept)),
+        "training": {"source": source, **summary, "documents_by_language": dict(Counter(_language_of(r) for r in kept)),
             "documents_none": sum(1 for labs in labels if not labs),
             "positives": dict(sorted(positives.items())), "trained_technologies": int(final.trained_.sum()),
             "heldout_documents": len(te)},
@@ -230,6 +240,16 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
         if tmp.exists():
             shutil.rmtree(tmp)
     return final.info
+
+
+def _language_of(r: ClassifyInput) -> str:
+    """The record's stated language, else Korean where its opening has Hangul, English where it has Latin letters."""
+    if r.lang:
+        return r.lang
+    opening = f"{r.title} {r.text[:2000]}"
+    if has_hangul(opening):
+        return "ko"
+    return "en" if any("a" <= c.lower() <= "z" for c in opening) else "unknown"
 
 
 def _text_only(r: ClassifyInput) -> ClassifyInput:

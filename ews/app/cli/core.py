@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -44,14 +45,16 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
              skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report them")] = False,
              explain: Annotated[bool, typer.Option("--explain", help="add the evidence behind each technology")] = False) -> None:
     """Tag documents with technologies (one output line per input line, same order)."""
-    from ews.kernel.records import InputError, read_jsonl, write_jsonl_atomic
+    from ews.kernel.records import InputError, check_output_file, read_jsonl, write_jsonl_atomic
     from ews.kernel.schema import ClassifyInput
     from models.classify import ModelError, load_classifier
 
     try:
+        check_output_file(output)
         res = read_jsonl(input, ClassifyInput)
     except InputError as e:
         fail(str(e))
+    res.drop_duplicate_ids(str(input))
     report_bad(res.bad, skip_bad, "lines")
     try:
         clf = load_classifier(model, models_dir=None if model else settings().models_dir)
@@ -69,16 +72,18 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
 @app.command()
 def train(input: Annotated[Path, typer.Option("--input", help="labelled documents, JSON Lines (.gz accepted)")],
           output: Annotated[Path, typer.Option("--output", help="model directory to write")],
-          skip_bad: Annotated[bool, typer.Option("--skip-bad")] = False) -> None:
+          skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report how many and why")] = False) -> None:
     """Train the technology classifier from labelled documents."""
-    from ews.kernel.records import InputError, read_jsonl
+    from ews.kernel.records import InputError, check_output_dir, read_jsonl
     from ews.kernel.schema import ClassifyInput
     from models.classify import ModelError, train_classifier
 
     try:
+        check_output_dir(output)
         res = read_jsonl(input, ClassifyInput)
     except InputError as e:
         fail(str(e))
+    res.drop_duplicate_ids(str(input))
     report_bad(res.bad, skip_bad, "lines")
     try:
         info = train_classifier(res.records, output, source=str(input))
@@ -91,27 +96,13 @@ def train(input: Annotated[Path, typer.Option("--input", help="labelled document
 @app.command()
 def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,period,count")],
            output: Annotated[Path, typer.Option("--output", help="flags, JSON Lines")],
-           skip_bad: Annotated[bool, typer.Option("--skip-bad")] = False,
+           skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed rows and report how many and why")] = False,
            as_of: Annotated[Optional[str], typer.Option("--as-of", help="data cut-off date YYYY-MM-DD: later periods are incomplete")] = None) -> None:
     """Flag surges and drops in count series."""
     import pandas as pd
 
-    from ews.kernel.periods import PeriodError, granularity
-    from ews.kernel.records import InputError, read_csv, write_jsonl_atomic
-    from ews.kernel.schema import CountRow
+    from ews.kernel.records import InputError, check_output_file, read_count_csv, write_jsonl_atomic
     from models.detect import detect_counts
-
-    def parse(row: dict) -> CountRow:
-        period = (row["period"] or "").strip()
-        granularity(period)
-        raw = (row["count"] or "").strip()
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"count {raw!r} is not a number") from None
-        if value != int(value):
-            raise ValueError(f"count {raw!r} is not a whole number")
-        return CountRow(series=(row["series"] or "").strip(), period=period, count=int(value))
 
     cutoff = None
     if as_of:
@@ -120,27 +111,12 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
         except ValueError:
             fail(f"--as-of {as_of!r} is not a date YYYY-MM-DD")
     try:
-        res = read_csv(input, ["series", "period", "count"], parse)
-    except (InputError, PeriodError) as e:
+        check_output_file(output)
+        res = read_count_csv(input)
+    except InputError as e:
         fail(str(e))
-    # one granularity per series, no duplicate (series, period)
-    from ews.kernel.records import BadRecord
-
-    seen: dict[str, str] = {}
-    keys: set[tuple[str, str]] = set()
-    good = []
-    for lineno, r in res.records:
-        g = granularity(r.period)
-        if seen.setdefault(r.series, g) != g:
-            res.bad.append(BadRecord(str(input), lineno, f"mixed granularity: series {r.series!r} has {seen[r.series]} periods, this row a {g}"))
-            continue
-        if (r.series, r.period) in keys:
-            res.bad.append(BadRecord(str(input), lineno, f"duplicate row: series {r.series!r} period {r.period} appears twice"))
-            continue
-        keys.add((r.series, r.period))
-        good.append(r)
-    res.bad.sort(key=lambda b: b.line)
     report_bad(res.bad, skip_bad, "rows")
+    good = [r for _, r in res.records]
     df = pd.DataFrame([r.model_dump() for r in good], columns=["series", "period", "count"])
     from alerts.build import alerts_from_detections
 
@@ -154,7 +130,7 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
 
 
 @app.command()
-def sources(as_json: Annotated[bool, typer.Option("--json")] = False,
+def sources(as_json: Annotated[bool, typer.Option("--json", help="print as a JSON array")] = False,
             demo: Annotated[bool, typer.Option("--demo", help="the bundled demo sources")] = False) -> None:
     """List the source registry with each source's last health record."""
     from crawlers.registry import RegistryError, load_registry
@@ -169,22 +145,26 @@ def sources(as_json: Annotated[bool, typer.Option("--json")] = False,
         for s in regs:
             h = store.last_health(s.id)
             rows.append({**s.public(), "last_run": None if h is None else {
-                "time": h.finished_at.isoformat(), "items": h.items, "errors": h.errors}})
+                "time": h.finished_at.isoformat(), "items": h.items, "errors": h.errors},
+                # whether each key is there, never its value
+                "credentials": {v: bool(os.environ.get(v)) for v in s.credential_variables()}})
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
         return
     t = Table(title=f"{len(rows)} sources")
-    for c in ("id", "kind", "country", "language", "schedule", "endpoint", "last run"):
+    for c in ("id", "kind", "country", "language", "schedule", "endpoint", "keys", "last run"):
         t.add_column(c)
     for r in rows:
         lr = r["last_run"]
-        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], r["endpoint"],
+        keys = ", ".join(f"{v} {'set' if ok else '[red]missing[/]'}" for v, ok in r["credentials"].items()) or "none needed"
+        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], r["endpoint"], keys,
                   "never" if lr is None else f"{lr['time'][:16]} {lr['items']} items, {lr['errors']} errors")
     out.print(t)
 
 
 @app.command()
 def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sample sources served on 127.0.0.1")] = False,
+        no_crawl: Annotated[bool, typer.Option("--no-crawl", help="skip crawling: run the monitoring stages on what is stored")] = False,
         start: Annotated[Optional[str], typer.Option(help="crawl window start YYYY-MM-DD")] = None,
         end: Annotated[Optional[str], typer.Option(help="crawl window end YYYY-MM-DD (exclusive)")] = None) -> None:
     """Run the whole pipeline once: crawl, classify, count, detect, alert, index, report.
@@ -194,13 +174,19 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
     from ews.app.runner import exit_code, print_summary, run_pipeline
     from ews.kernel.store import StoreError
 
+    if demo and no_crawl:
+        fail("--demo crawls the sample sources and --no-crawl crawls nothing: choose one")
+
     try:
         window = (dt.date.fromisoformat(start) if start else None, dt.date.fromisoformat(end) if end else None)
     except ValueError as e:
         fail(f"bad window date: {e}")
+    if window[0] and window[1] and window[0] >= window[1]:
+        fail(f"empty crawl window: --start {window[0]} is not before --end {window[1]}")
     config = settings()
+    out.print(f"data directory: {config.home} (set EWS_HOME to use another)", highlight=False)
     try:
-        summary = run_pipeline(config, demo=demo, window=window)
+        summary = run_pipeline(config, demo=demo, window=window, crawl=not no_crawl)
     except StoreError as e:
         fail(str(e))
     print_summary(summary, out)
@@ -210,8 +196,8 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
 
 
 @app.command()
-def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
-          port: Annotated[int, typer.Option()] = 8080) -> None:
+def serve(host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="port to listen on")] = 8080) -> None:
     """Serve the analyst review web app and its JSON API."""
     import uvicorn
 
@@ -222,7 +208,7 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
 
 @app.command()
 def reparse(source: Annotated[Optional[str], typer.Option("--source", help="only this source id")] = None,
-            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+            as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False) -> None:
     """Re-parse documents from the raw archive without fetching (idempotent: a second run writes nothing)."""
     from crawlers.registry import RegistryError, load_registry
     from crawlers.reparse import reparse as run_reparse

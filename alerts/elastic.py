@@ -295,6 +295,19 @@ class ElasticAlertStore(AlertStore):
             out[h["_id"]] = (src.get("status"), len(src.get("history") or []))
         return out
 
+    def review_documents(self, ids: list[str]) -> dict[str, tuple[str, str | None, list[HistoryEntry]]]:
+        """Id -> (status, assignee, history) as the cluster holds them."""
+        out = {}
+        for i in range(0, len(ids), 500):
+            res = self.es.mget(index=self.names["alerts"].read, ids=ids[i:i + 500],
+                               source_includes=["status", "assignee", "history"])
+            for d in res["docs"]:
+                if d.get("found"):
+                    src = d["_source"]
+                    out[d["_id"]] = (src.get("status") or "new", src.get("assignee"),
+                                     [HistoryEntry.model_validate(h) for h in src.get("history") or []])
+        return out
+
     def count_alerts(self) -> int:
         return int(self.es.count(index=self.names["alerts"].read)["count"])
 

@@ -170,6 +170,30 @@ class EmbeddedAlertStore(AlertStore):
         return ReviewedAlert(alert=alert, assignee=new_assignee, version=str(new_version),
                              silenced=any(s.matches(alert) for s in self.silences(at)))
 
+    def adopt(self, alert_id: str, status: str, assignee: str | None, history: list[HistoryEntry]) -> bool:
+        """Take over review work the journal lacks (the search index holds a longer history: reviews made
+        there before the journal existed): the missing history entries are appended, status and assignee
+        taken. Returns whether anything changed. The history is append-only, so a shorter or equal one
+        never replaces what the journal has."""
+        at = now_utc()
+        with self._tx() as c:
+            row = c.execute("SELECT body FROM alerts WHERE id=?", (alert_id,)).fetchone()
+            if row is None:
+                return False
+            have = c.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM alert_history WHERE alert_id=?",
+                             (alert_id,)).fetchone()
+            if len(history) <= have[0]:
+                return False
+            for i, e in enumerate(history[have[0]:], start=1):
+                c.execute("INSERT INTO alert_history VALUES (?,?,?)", (alert_id, have[1] + i, e.model_dump_json()))
+            rev = c.execute("SELECT version FROM alert_review WHERE id=?", (alert_id,)).fetchone()
+            c.execute("INSERT INTO alert_review VALUES (?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                      "version=excluded.version, assignee=excluded.assignee, updated_at=excluded.updated_at",
+                      (alert_id, (rev[0] if rev else 0) + 1, assignee, at.isoformat()))
+            alert = Alert.model_validate_json(row[0]).model_copy(update={"status": status})
+            c.execute("UPDATE alerts SET status=?, body=? WHERE id=?", (status, alert.model_dump_json(), alert_id))
+        return True
+
     def history(self, alert_id: str) -> list[HistoryEntry]:
         rows = self._conn.execute("SELECT body FROM alert_history WHERE alert_id=? ORDER BY seq", (alert_id,)).fetchall()
         return [HistoryEntry.model_validate_json(b) for (b,) in rows]

@@ -38,6 +38,7 @@ class SyncResult:
     alerts_sent: int = 0
     alerts_acknowledged: int = 0
     alerts_resent: int = 0
+    reviews_adopted: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -63,6 +64,13 @@ def sync_alerts(store: Store, es: ElasticAlertStore) -> SyncResult:
     local = {a.id: a for a in store.list_alerts()}
     held = es.alert_review_marks() if local else {}
     histories = journal.histories(list(local)) if local else {}
+    # review work only the cluster has (made there before reviews were journalled): the journal takes it over
+    richer = [i for i in local if i in held and held[i][1] > len(histories.get(i, []))]
+    if richer:
+        for i, (status, assignee, history) in es.review_documents(richer).items():
+            res.reviews_adopted += journal.adopt(i, status, assignee, history)
+        local = {a.id: a for a in store.list_alerts()}
+        histories = journal.histories(list(local))
     stale = [a for i, a in local.items() if held.get(i) != (a.status, len(histories.get(i, [])))]
     if stale:
         log.warning("cluster lacks %d alerts or their review state; resending", len(stale))
@@ -113,7 +121,7 @@ def sync_to_elasticsearch(store: Store, es: ElasticAlertStore, setup: bool = Tru
         sync_documents(store, es, res)
         res.trends = es.index_trends(store.read_counts())
         alerts = sync_alerts(store, es)
-        for k in ("alerts_sent", "alerts_acknowledged", "alerts_resent"):
+        for k in ("alerts_sent", "alerts_acknowledged", "alerts_resent", "reviews_adopted"):
             setattr(res, k, getattr(alerts, k))
         res.errors += alerts.errors
     except (TransportError, ApiError) as e:
@@ -136,4 +144,4 @@ def sync_from_settings(store: Store, settings) -> SyncResult | None:
 
 def describe(res: SyncResult) -> str:
     return json.dumps({k: getattr(res, k) for k in ("documents", "documents_skipped", "trends", "alerts_sent",
-                                                     "alerts_acknowledged", "alerts_resent")} | {"errors": res.errors[:5]})
+                                                     "alerts_acknowledged", "alerts_resent", "reviews_adopted")} | {"errors": res.errors[:5]})

@@ -148,3 +148,29 @@ def test_an_alert_reviewed_while_it_was_being_sent_stays_in_the_outbox(ews_home)
         journal.review(a.id, actor="kim", version="0", status="triaged")  # meanwhile
         store.mark_indexed([a.id], {x.id: stamp for x, stamp in sent})  # the cluster acknowledged the old one
         assert [x.status for x in store.pending_alerts()] == ["triaged"]
+
+
+def test_reviews_the_cluster_holds_and_the_journal_lacks_are_taken_over(ews_home, es_store):
+    """A deployment that reviewed in Elasticsearch before reviews were journalled keeps that work."""
+    from alerts.build import alerts_from_detections
+    from alerts.sync import sync_to_elasticsearch
+    from ews.kernel.schema import Detection
+
+    det = Detection(series="tech:semi.memory", period="2023-07", observed=40, expected=10, lower=5, upper=20,
+                    alarm=True, direction="surge", score=0.97, method="m")
+    es_store.upsert_alerts(alerts_from_detections([det]))
+    (a,) = es_store.all_alerts()
+    src = es_doc(es_store, a.id)
+    src.update(status="dismissed", assignee="kim", history=[
+        {"alert_id": a.id, "at": "2024-01-02T03:04:05+00:00", "actor": "kim", "action": "status",
+         "from_status": "new", "to_status": "dismissed", "assignee": None, "note": "reviewed in the cluster"}])
+    es_store.es.index(index=es_store.names["alerts"].write, id=a.id, document=src, refresh=True)
+    with Store(ews_home) as store:
+        res = sync_to_elasticsearch(store, es_store)
+        assert res.ok and res.reviews_adopted == 1 and res.alerts_resent == 0, res
+        again = sync_to_elasticsearch(store, es_store)
+        assert again.reviews_adopted == 0 and again.alerts_resent == 0
+    r = es_store.get(a.id)
+    assert (r.alert.status, r.assignee) == ("dismissed", "kim")
+    assert [h.note for h in es_store.history(a.id)] == ["reviewed in the cluster"]
+    assert es_doc(es_store, a.id)["status"] == "dismissed"

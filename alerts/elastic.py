@@ -78,6 +78,7 @@ class ElasticAlertStore(AlertStore):
         which is all the sync needs, but not review, upsert or read single alerts."""
         self.es = client
         self._journal_store = journal
+        self._owns = (False, False)  # (client, journal): what close() closes; from_settings sets it
         self.prefix = prefix
         self.window = window
         self.versions = {**VERSIONS, **(versions or {})}
@@ -103,7 +104,7 @@ class ElasticAlertStore(AlertStore):
         return store
 
     def close(self) -> None:
-        own_client, own_journal = getattr(self, "_owns", (False, False))
+        own_client, own_journal = self._owns
         if own_client:  # built by from_settings; a client passed in is closed by whoever built it
             self.es.close()
         if own_journal and self._journal_store is not None:

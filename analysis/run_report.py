@@ -8,13 +8,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-import os
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, select_autoescape
 
+from alerts.base import AlertStore
+from alerts.embedded import EmbeddedAlertStore
+from ews.kernel.files import write_text_atomic
 from ews.kernel.periods import PeriodError, to_period
 from ews.kernel.schema import ALERT_DIRECTIONS
 from ews.kernel.series import SeriesKey
@@ -121,13 +123,10 @@ def render_report(counts: pd.DataFrame, alerts: list, stats: dict, title: str = 
         title=title, generated=generated, stats=rows, chart=chart_png(counts, alerts), alerts=alerts)
 
 
-def write_report(store, out_dir: Path) -> Path:
-    """Write out_dir/report.html from the store's counts and alerts; returns its path."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    html = render_report(store.read_counts(), store.list_alerts(), store.stats())
-    path = out_dir / "report.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, path)  # a reader never sees half a report
+def write_report(store, out_dir: Path, alerts: AlertStore | None = None) -> Path:
+    """Write out_dir/report.html from the store's counts and the alerts with their review status (from
+    `alerts`, the alert store the entry point selected; default the embedded one on `store`); returns its path."""
+    path = Path(out_dir) / "report.html"
+    listed = (alerts or EmbeddedAlertStore(store)).all_alerts()
+    write_text_atomic(path, render_report(store.read_counts(), listed, store.stats()))  # never half a report
     return path

@@ -16,8 +16,9 @@ Two alerts belong to the same incident when all of these hold:
    - both count the same corpus (`policy:…` and `paper:…` name what is
      counted, not a subset of it: `field:battery|policy:KR` counts policy
      documents and never nests in `field:battery`, which counts patents),
-   and the keys differ. Operational keys (`source:…`, `pipeline:…`,
-   `inventor:…`) and free keys nest only by an added facet on the same subject.
+   and the keys differ. Keys are read by the one series key
+   (`ews.kernel.series.SeriesKey`); free keys (a CSV's own names) nest only
+   when one is the other plus added `|…` parts.
 3. **Shared evidence**: the Jaccard index of the two alerts' evidence
    document ids is at least `EVIDENCE_JACCARD` (0.5), or neither alert has
    document evidence and their observed counts are equal.
@@ -39,37 +40,17 @@ from dataclasses import dataclass
 from alerts.base import AlertStore, AlertStoreError, ReviewConflict, ReviewedAlert, check_transition
 from ews.kernel.ids import stable_id
 from ews.kernel.schema import Alert
+from ews.kernel.series import SeriesKey
 
 EVIDENCE_JACCARD = 0.5
-SEP = "|"
-# dimensions that say which documents are counted (a corpus), not which part of a corpus
-_CORPUS_FACETS = ("policy", "paper")
 
 
-@dataclass(frozen=True)
-class _Key:
-    kind: str          # tech, field, or another subject kind / free text
-    subject: str
-    corpus: str        # '' for patents (the default corpus), else 'policy:KR' / 'paper:ALL'
-    facets: frozenset[str]
-
-    @property
-    def field(self) -> str | None:
-        if self.kind == "field":
-            return self.subject
-        if self.kind == "tech" and "." in self.subject:
-            return self.subject.split(".", 1)[0]
-        return None
+def _key(series: str) -> SeriesKey:
+    return SeriesKey.read(series)
 
 
-def _key(series: str) -> _Key:
-    subject, *rest = series.split(SEP)
-    kind, sep, name = subject.partition(":")
-    if not sep:
-        kind, name = "free", subject
-    corpus = [p for p in rest if p.partition(":")[0] in _CORPUS_FACETS]
-    facets = frozenset(p for p in rest if p not in corpus)
-    return _Key(kind, name, "|".join(sorted(corpus)), facets)
+def _dimensions(k: SeriesKey) -> set[tuple[str, str]]:
+    return {(k.dimension, k.value)} if k.dimension else set()
 
 
 def refines(specific: str, general: str) -> bool:
@@ -77,10 +58,13 @@ def refines(specific: str, general: str) -> bool:
     if specific == general:
         return False
     a, b = _key(specific), _key(general)
-    if a.corpus != b.corpus or not a.facets >= b.facets:
+    if a.subject_kind == "free" or b.subject_kind == "free":
+        # a CSV's own names: only an added part on the same text nests ('x.y|A' in 'x.y')
+        return specific.startswith(general + "|")
+    if a.corpus != b.corpus or not _dimensions(a) >= _dimensions(b):
         return False
-    same_subject = (a.kind, a.subject) == (b.kind, b.subject)
-    narrower_subject = a.kind == "tech" and b.kind == "field" and a.field == b.subject
+    same_subject = (a.subject_kind, a.subject) == (b.subject_kind, b.subject)
+    narrower_subject = a.subject_kind == "tech" and b.subject_kind == "field" and a.field == b.subject
     return same_subject or narrower_subject
 
 
@@ -119,7 +103,8 @@ def same_event(x: Alert, y: Alert, threshold: float = EVIDENCE_JACCARD) -> bool:
 def specificity(alert: Alert) -> tuple:
     """Sort key putting the lead first: most dimensions, technology before field, severity, series."""
     k = _key(alert.series)
-    return (-len(k.facets), 0 if k.kind == "tech" else 1, -alert.severity, alert.series, alert.id)
+    depth = len(_dimensions(k)) if k.subject_kind != "free" else alert.series.count("|")
+    return (-depth, 0 if k.subject_kind == "tech" else 1, -alert.severity, alert.series, alert.id)
 
 
 @dataclass(frozen=True)

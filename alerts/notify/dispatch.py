@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alerts.base import AlertQuery, AlertStore
-from alerts.build import OPEN_STATUSES, series_parts
+from alerts.build import OPEN_STATUSES
 from alerts.incidents import Incident, group_incidents
 from alerts.notify.channels import DeliveryError, alerter_for
 from alerts.notify.config import CONFIG_NAME, NotifyConfig, NotifyConfigError, Route, SmtpSettings, load_config
 from ews.kernel.deliveries import DeliveryLog
 from ews.kernel.secrets import scrub
+from ews.kernel.series import SeriesKey
 
 LOOKBACK = dt.timedelta(days=2)
 DIGEST_WINDOWS = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}
@@ -54,7 +55,7 @@ def message_context(subject: str, incidents: list[Incident], route: Route, app_u
 
 
 def _field_of(inc: Incident) -> str | None:
-    return series_parts(inc.lead.alert.series).field
+    return SeriesKey.read(inc.lead.alert.series).field
 
 
 def _open_alerts(store: AlertStore, since: dt.datetime) -> list:
@@ -147,8 +148,9 @@ def notify_after_detect(home: Path, store: AlertStore | None = None, now: dt.dat
     try:
         if store is None:
             from alerts.stores import open_alert_store
+            from ews.kernel.config import load_settings
 
-            with open_alert_store() as opened:
+            with open_alert_store(load_settings()) as opened:
                 return notifier.immediate(opened, now)
         return notifier.immediate(store, now)
     except Exception as e:  # the Elasticsearch client's transport errors among them
@@ -166,8 +168,9 @@ def send_digest(home: Path, every: str, store: AlertStore | None = None, now: dt
     try:
         if store is None:
             from alerts.stores import open_alert_store
+            from ews.kernel.config import load_settings
 
-            with open_alert_store() as opened:
+            with open_alert_store(load_settings()) as opened:
                 return notifier.digest(opened, every, now)
         return notifier.digest(store, every, now)
     finally:

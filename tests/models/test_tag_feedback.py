@@ -26,11 +26,13 @@ def trained(tmp_path_factory):
     from crawlers.demo import DEMO_AS_OF, DEMO_WINDOW, DemoSite
     from crawlers.registry import load_registry
     from ews.app import pipeline
+    from ews.kernel.config import load_settings
 
     home = tmp_path_factory.mktemp("feedback") / "home"
+    settings = load_settings(home=home)
     with DemoSite() as site, Store(home) as store:
-        pipeline.crawl(store, load_registry(demo=True, base_url=site.url), *DEMO_WINDOW)
-        pipeline.classify(store)
+        pipeline.crawl(store, load_registry(demo=True, base_url=site.url), *DEMO_WINDOW, settings)
+        pipeline.classify(store, settings)  # the built-in model: nothing trained in this home
         pipeline.count(store, as_of=DEMO_AS_OF)
         decision = retrain(store, home / "models-before")
     assert decision["analyst_labels"] == 0 and decision["corrections"] == 0

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ews.app.cli._app import app, fail, out
+from ews.app.cli._app import app, fail, out, settings
 
 
 def _check_choice(what: str, value: str | None, allowed: list[str]) -> None:
@@ -29,16 +29,17 @@ def list_alerts(as_json: Annotated[bool, typer.Option("--json", help="print as J
     from ews.kernel.secrets import scrub
     from ews.kernel.taxonomy import TaxonomyError, load_taxonomy
 
+    config = settings()
     _check_choice("status", status, list(get_args(Status)))
     if field is not None:
         try:
-            fields = [f.id for f in load_taxonomy().fields]
+            fields = [f.id for f in load_taxonomy(config.taxonomy_version).fields]
         except TaxonomyError as e:
             fail(str(e))
         _check_choice("field", field, fields)
     query = AlertQuery(status=[status] if status else None, field=field, size=limit)
     try:
-        with open_alert_store() as store:
+        with open_alert_store(config) as store:
             reviewed = store.search(query)
     except (AlertStoreError, OSError, ValueError) as e:
         fail(f"cannot read the alert store: {scrub(str(e))}")

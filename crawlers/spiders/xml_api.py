@@ -14,19 +14,10 @@ import datetime as dt
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crawlers.parsers import epo_ops, kipris
-from crawlers.parsers.base import ApiPage, ParseError
+from crawlers.parsers.base import ParseError
 from crawlers.spiders.base import SourceSpider
 
 TOKEN_MARGIN_S = 60
-
-
-def parse_xml_api_page(parser: str, body: bytes, ctx) -> ApiPage:
-    """One API answer → ApiPage. Also used by `ews reparse`."""
-    if parser == "epo_ops":
-        return epo_ops.parse_search(body, ctx)
-    if parser == "kipris":
-        return kipris.parse_kipris(body, ctx)
-    raise ParseError(f"the xml_api spider has no parser {parser!r}")
 
 
 def redact(url: str, names: set[str]) -> str:
@@ -130,19 +121,15 @@ class XmlApiSpider(SourceSpider):
 
     # ---------------------------------------------------------------------------- shared
     def _page(self, response, ctx, next_request):
-        try:
-            page = parse_xml_api_page(self.source.parser, response.body, ctx)
-        except ParseError as e:
-            self.record_error(str(e))
+        page = self.parse_role(response, ctx, "api")
+        if page is None:
             yield self.page_item(response, ctx, url=ctx.url)
             return
-        for err in page.errors:
-            self.record_error(err)
         if page.extra.get("truncated"):
             self.record_error(f"{ctx.where}: the window holds {page.extra['truncated']} results and OPS serves "
                               f"{epo_ops.OPS_MAX_RESULTS}; crawl this window in shorter pieces")
         yield self.page_item(response, ctx, page.documents, url=ctx.url)
-        max_pages = int(self.source.settings.get("max_pages", 1000))
+        max_pages = int(self.source.settings.get("max_pages") or 1000)
         nxt = next_request(page)
         if nxt is not None:
             if self.pages < max_pages:

@@ -25,13 +25,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
-from ews.schema import Document
-from ews.store import Store
 from crawlers.dedup import NearDuplicateDetector
 from crawlers.index import CrawlIndex
 from crawlers.normalize import normalize_document
 from crawlers.parsers.base import validation_summary
 from crawlers.spider_table import window_filtered
+from ews.kernel.schema import Document
+from ews.kernel.secrets import secret_values
+from ews.kernel.store import Store
 
 REDACTED = "REDACTED"
 DEDUP_KINDS = ("policy", "paper")
@@ -43,8 +44,10 @@ MIN_SECRET_CHARS = 4
 
 
 def source_secrets(source) -> list[str]:
-    """The values of the environment variables a registry entry names (`…_env` settings), longest first."""
-    values = set()
+    """Every configured secret: the values of the environment variables the registry entry names (`…_env`
+    settings: keys, the OpenAlex mailto) and the kernel's secret values (passwords, keys, URL credentials
+    of the whole environment), longest first."""
+    values = set(secret_values())
     for k, v in (source.settings or {}).items():
         if k.endswith("_env") and isinstance(v, str):
             value = os.environ.get(v)
@@ -134,7 +137,7 @@ class CrawlChain:
             if self._own_index:
                 self.index.release()
 
-    def __enter__(self) -> "CrawlChain":
+    def __enter__(self) -> CrawlChain:
         return self
 
     def __exit__(self, *exc) -> None:

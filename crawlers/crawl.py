@@ -13,9 +13,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ews.config import get_settings
-from ews.schema import SourceHealth
 from crawlers.registry import Source
+from ews.kernel.config import get_settings
+from ews.kernel.schema import SourceHealth
+from ews.kernel.secrets import scrub
 
 DEFAULT_TIMEOUT_S = 6 * 3600
 
@@ -43,7 +44,7 @@ def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.d
     home.mkdir(parents=True, exist_ok=True)
     if not sources:
         return []
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     with tempfile.TemporaryDirectory(prefix="ews-crawl-") as tmp:
         job_path, health_path = Path(tmp) / "job.json", Path(tmp) / "health.json"
         job = {"sources": [s.model_dump(mode="json") for s in sources], "window_start": window_start.isoformat(),
@@ -60,7 +61,7 @@ def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.d
                                   capture_output=True, text=True, timeout=timeout or DEFAULT_TIMEOUT_S)
             if proc.returncode != 0:
                 tail = " | ".join(proc.stderr.strip().splitlines()[-5:])
-                problem = f"crawler process exited with code {proc.returncode}: {tail}"
+                problem = scrub(f"crawler process exited with code {proc.returncode}: {tail}")  # Scrapy logs URLs
         except subprocess.TimeoutExpired:
             problem = f"crawler process killed after {timeout or DEFAULT_TIMEOUT_S:.0f} s"
         records = {}
@@ -72,7 +73,7 @@ def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.d
     for s in sources:
         rec = records.get(s.id)
         if rec is None:
-            rec = SourceHealth(source=s.id, started_at=started, finished_at=dt.datetime.now(dt.timezone.utc),
+            rec = SourceHealth(source=s.id, started_at=started, finished_at=dt.datetime.now(dt.UTC),
                                window_start=window_start, window_end=window_end, errors=1,
                                error_messages=[problem or "no health record from the crawler process"], ok=False)
         out.append(rec)

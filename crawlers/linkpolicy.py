@@ -107,7 +107,7 @@ class LinkPolicy:
         self.private_network = private_network
 
     @classmethod
-    def for_source(cls, source) -> "LinkPolicy":
+    def for_source(cls, source) -> LinkPolicy:
         s = source.settings
         origins = [parse_origin(source.endpoint)]
         if s.get("auth_url"):

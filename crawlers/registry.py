@@ -79,7 +79,7 @@ class Source(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _settings_of_the_type(self) -> "Source":
+    def _settings_of_the_type(self) -> Source:
         row = SPIDER_TABLE[self.spider]
         if self.parser not in row.parsers:
             raise ValueError(f"parser {self.parser!r} is not one the {self.spider} spider speaks "

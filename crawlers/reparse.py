@@ -63,7 +63,7 @@ def _read_row(store, index: CrawlIndex, rec: dict, src: Source):
     except (TypeError, ValueError):
         raise ValueError(f"archived response {rec['id']}: bad fetch time {str(meta.get('fetched_at'))[:40]!r}") from None
     if fetched.tzinfo is None:
-        fetched = fetched.replace(tzinfo=dt.timezone.utc)
+        fetched = fetched.replace(tzinfo=dt.UTC)
     known = index.raw_role(rec["id"])
     role, context = known if known else (spider_type(src.spider).default_role, {})
     ctx = PageContext(source=src.id, kind=src.kind, url=meta["url"], fetched_at=fetched, lang=src.language,

@@ -4,10 +4,10 @@ from __future__ import annotations
 import html
 import re
 
-from ews.schema import Document
 from crawlers.parsers.base import RECORD_ERRORS, PageContext, ParseError, validation_summary
 from crawlers.parsers.dates import parse_date, parse_datetime
 from crawlers.parsers.xmlsafe import local, parse_xml
+from ews.kernel.schema import Document
 
 _TAG = re.compile(r"<[^>]+>")
 

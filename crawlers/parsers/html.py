@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
 
-from ews.schema import Document
 from crawlers.linkpolicy import is_non_link
 from crawlers.parsers.base import HostileInput, PageContext, ParseError
 from crawlers.parsers.dates import parse_date
 from crawlers.parsers.encoding import Decoded, decode_body
+from ews.kernel.schema import Document
 
 # Government pages are tens to hundreds of kilobytes; a page this big is an attack or an accident, and
 # parsing it would cost minutes and gigabytes (a 50 MB page: 70 s and +825 MB before this cap).
@@ -98,7 +98,7 @@ def _join(base: str, href: str) -> str | None:
     """The absolute URL of a link, or None when it cannot be one (a broken IPv6 literal, a bad port)."""
     try:
         url = urljoin(base, "".join(href.split()) if href.strip().lower().startswith(("http", "/")) else href.strip())
-        urlsplit(url).port
+        _ = urlsplit(url).port  # raises on a port that is not a number
     except ValueError:
         return None
     return url

@@ -14,9 +14,9 @@ import datetime as dt
 import re
 from urllib.parse import urlencode
 
-from ews.schema import Document, Party, PatentInfo, normalize_cpc
 from crawlers.parsers.base import RECORD_ERRORS, ApiPage, PageContext, ParseError, validation_summary
 from crawlers.parsers.xmlsafe import local, parse_xml
+from ews.kernel.schema import Document, Party, PatentInfo, normalize_cpc
 
 
 def build_url(endpoint: str, start: dt.date, end: dt.date, settings: dict, page: int, key: str | None) -> str:

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, StrictInt
 
-from ews.schema import Document, Party, PatentInfo
 from crawlers.parsers.base import ApiPage, PageContext, ParseError, add_records, json_object
+from ews.kernel.schema import Document, Party, PatentInfo
 
 FIELDS = [
     "patent_id", "patent_title", "patent_abstract", "patent_date",

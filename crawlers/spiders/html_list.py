@@ -7,11 +7,11 @@ it; a link it refuses is this source's error and the rest of the list goes on.
 """
 from __future__ import annotations
 
-from ews.ids import document_id
 from crawlers.pages import listed_context
 from crawlers.parsers.base import ParseError
 from crawlers.parsers.html import page_key, parse_list_page
 from crawlers.spiders.base import SourceSpider
+from ews.kernel.ids import document_id
 
 
 class HtmlListSpider(SourceSpider):

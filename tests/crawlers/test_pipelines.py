@@ -3,13 +3,13 @@ import datetime as dt
 
 from scrapy.utils.test import get_crawler
 
-from ews.schema import Document
-from ews.store import Store
 from crawlers.items import PageItem
 from crawlers.pipelines import CrawlChainPipeline
 from crawlers.registry import Source
+from ews.kernel.schema import Document
+from ews.kernel.store import Store
 
-NOW = dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
 
 
 SOURCE = Source(id="src", kind="policy", country="US", language="en", endpoint="http://127.0.0.1/list",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -94,12 +93,13 @@ def declared_encoding(body: bytes, content_type: str | None = None) -> tuple[str
     return None, "none"
 
 
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
 def _is_text(text: str) -> bool:
-    if not text:
-        return True
+    """Few control characters (C0/C1 but tab, newlines, form feed) and replacement characters."""
     sample = text[:DETECT_BYTES]
-    bad = sum(1 for ch in sample if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v"))
-    return bad <= max(2, len(sample) * MAX_CONTROL_FRACTION)
+    return len(_NOT_TEXT.findall(sample)) <= max(2, len(sample) * MAX_CONTROL_FRACTION)
 
 
 def _detect(body: bytes, lang_hint: str | None) -> str | None:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from crawlers.linkpolicy import is_non_link
@@ -113,19 +114,27 @@ def page_key(url: str, key_param: str | None) -> str:
     return url
 
 
-def extract_text(node: Selector) -> str:
-    """Paragraph-aware text of a node with page furniture removed."""
+_BLOCKS = etree.XPath(".//p | .//li | .//h1 | .//h2 | .//h3 | .//h4 | .//td | .//pre | .//blockquote")
+
+
+def extract_text(node: Selector, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """Paragraph-aware text of a node with page furniture removed. Works on lxml elements directly: a
+    parsel Selector per block made an 8 MB page of paragraphs take 50 s."""
+    root = node.root
     for bad in node.css(_DROP):
         el = bad.root
         if el.getparent() is not None:
             el.getparent().remove(el)
-    blocks = []
-    for el in node.xpath(".//p | .//li | .//h1 | .//h2 | .//h3 | .//h4 | .//td | .//pre | .//blockquote"):
-        t = " ".join(" ".join(el.xpath(".//text()").getall()).split())
+    blocks, size = [], 0
+    for el in _BLOCKS(root):
+        t = " ".join(" ".join(el.itertext()).split())
         if t:
             blocks.append(t)
+            size += len(t)
+            if size > max_chars:
+                break
     if not blocks:
-        blocks = [" ".join(" ".join(node.xpath(".//text()").getall()).split())]
+        blocks = [" ".join(" ".join(root.itertext()).split())] if hasattr(root, "itertext") else []
     out, seen = [], set()
     for b in blocks:
         if b not in seen:  # nested blocks (li inside td) would otherwise repeat text

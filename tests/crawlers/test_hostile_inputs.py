@@ -165,3 +165,11 @@ def _ctx(settings=None):
                        fetched_at=dt.datetime(2025, 1, 2, tzinfo=dt.UTC), settings=settings or {})
 
 
+
+
+def test_response_caps_per_source_type():
+    from crawlers.settings import settings_for_source
+
+    caps = {t: settings_for_source("https://example.org/x", None, t)["DOWNLOAD_MAXSIZE"] for t in SPIDER_TABLE}
+    assert caps["html_list"] == 50 * 2**20 and caps["json_api"] == 64 * 2**20 and caps["bulk_zip"] == 16 * 2**20
+    assert settings_for_source("http://127.0.0.1:1/x", {"DOWNLOAD_MAXSIZE": 1000}, "feed")["DOWNLOAD_MAXSIZE"] == 1000

@@ -89,7 +89,7 @@ def test_pages_without_documents_are_still_archived(tmp_path):
 
 
 def test_syndicated_article_in_two_feeds_is_stored_once(api_crawl):
-    """NearDuplicatePipeline in a real crawl: the same story from two sources becomes one document."""
+    """The chain's de-duplication in a real crawl: the same story from two sources becomes one document."""
     from crawlers.index import CrawlIndex
 
     first = api_crawl["first"]

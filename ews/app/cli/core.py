@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -169,16 +170,19 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="print as a JSO
         for s in regs:
             h = store.last_health(s.id)
             rows.append({**s.public(), "last_run": None if h is None else {
-                "time": h.finished_at.isoformat(), "items": h.items, "errors": h.errors}})
+                "time": h.finished_at.isoformat(), "items": h.items, "errors": h.errors},
+                # whether each key is there, never its value
+                "credentials": {v: bool(os.environ.get(v)) for v in s.credential_variables()}})
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
         return
     t = Table(title=f"{len(rows)} sources")
-    for c in ("id", "kind", "country", "language", "schedule", "endpoint", "last run"):
+    for c in ("id", "kind", "country", "language", "schedule", "endpoint", "keys", "last run"):
         t.add_column(c)
     for r in rows:
         lr = r["last_run"]
-        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], r["endpoint"],
+        keys = ", ".join(f"{v} {'set' if ok else '[red]missing[/]'}" for v, ok in r["credentials"].items()) or "none needed"
+        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], r["endpoint"], keys,
                   "never" if lr is None else f"{lr['time'][:16]} {lr['items']} items, {lr['errors']} errors")
     out.print(t)
 

@@ -48,11 +48,10 @@ def source_secrets(source) -> list[str]:
     settings: keys, the OpenAlex mailto) and the kernel's secret values (passwords, keys, URL credentials
     of the whole environment), longest first."""
     values = set(secret_values())
-    for k, v in (source.settings or {}).items():
-        if k.endswith("_env") and isinstance(v, str):
-            value = os.environ.get(v)
-            if value and len(value) >= MIN_SECRET_CHARS:
-                values.add(value)
+    for name in source.credential_variables():
+        value = os.environ.get(name)
+        if value and len(value) >= MIN_SECRET_CHARS:
+            values.add(value)
     return sorted(values, key=len, reverse=True)
 
 

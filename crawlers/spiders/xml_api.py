@@ -11,23 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from crawlers.chain import redact_url, source_secrets
 from crawlers.parsers import epo_ops, kipris
 from crawlers.parsers.base import ParseError
 from crawlers.spiders.base import SourceSpider
 
 TOKEN_MARGIN_S = 60
-
-
-def redact(url: str, names: set[str]) -> str:
-    """The URL without the query parameters that carry credentials."""
-    parts = urlsplit(url)
-    if not parts.query or not names:
-        return url
-    low = {n.lower() for n in names}
-    q = [(k, v if k.lower() not in low else "REDACTED") for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    return urlunsplit(parts._replace(query=urlencode(q)))
 
 
 class XmlApiSpider(SourceSpider):
@@ -47,7 +37,7 @@ class XmlApiSpider(SourceSpider):
 
     def context(self, response):
         ctx = super().context(response)
-        return dataclasses.replace(ctx, url=redact(ctx.url, self.secret_params))
+        return dataclasses.replace(ctx, url=redact_url(ctx.url, source_secrets(self.source), self.secret_params))
 
     def first_requests(self):
         p = self.source.parser

@@ -108,15 +108,19 @@ class EmailAlerter(Alerter):
                 if s.starttls and not s.ssl:
                     smtp.starttls()
                 if s.username:
-                    smtp.login(s.username, s.password.get_secret_value() if s.password else "")
+                    smtp.login(s.username, s.password or "")
                 smtp.send_message(message)
         except smtplib.SMTPResponseException as e:
             # 4xx replies are temporary by the protocol; 5xx are refusals that a retry would repeat
-            raise DeliveryError(f"SMTP {e.smtp_code}: {scrub(_decode(e.smtp_error))}", 400 <= e.smtp_code < 500) from None
+            raise DeliveryError(f"SMTP {e.smtp_code}: {self._scrub(_decode(e.smtp_error))}",
+                                400 <= e.smtp_code < 500) from None
         except smtplib.SMTPRecipientsRefused as e:
             raise DeliveryError(f"SMTP refused the recipients {', '.join(e.recipients)}", False) from None
         except (smtplib.SMTPException, OSError) as e:
-            raise DeliveryError(f"SMTP {s.host}:{s.port}: {type(e).__name__}: {scrub(str(e))}", True) from None
+            raise DeliveryError(f"SMTP {s.host}:{s.port}: {type(e).__name__}: {self._scrub(str(e))}", True) from None
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, {"EWS_SMTP_PASSWORD": self.smtp.password})
 
 
 def _decode(b) -> str:

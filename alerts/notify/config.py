@@ -16,18 +16,18 @@
         channels: [battery-committee, ops-chat]
 
 A mistake is reported as `notify.yaml:LINE: problem`, the line of the value at fault.
-SMTP server and credentials come from the environment (`EWS_SMTP_*`, see `SmtpSettings`), never from
-this file.
+The SMTP server and its credentials come from the settings (`EWS_SMTP_*`, see `SmtpSettings`), never
+from this file; links in messages point at `app_url` here, else the settings' `EWS_APP_URL`.
 """
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 CONFIG_NAME = "notify.yaml"
 
@@ -36,19 +36,25 @@ class NotifyConfigError(ValueError):
     pass
 
 
-class SmtpSettings(BaseSettings):
-    """The mail server, from `EWS_SMTP_HOST`, `EWS_SMTP_PORT`, `EWS_SMTP_USERNAME`, `EWS_SMTP_PASSWORD`, …"""
-
-    model_config = SettingsConfigDict(env_prefix="EWS_SMTP_", env_file=os.environ.get("EWS_CONFIG"), extra="ignore")
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server, from the settings (`EWS_SMTP_HOST`, `EWS_SMTP_PORT`, `EWS_SMTP_USERNAME`,
+    `EWS_SMTP_PASSWORD`, `EWS_SMTP_SENDER`, `EWS_SMTP_STARTTLS`, `EWS_SMTP_SSL`)."""
 
     host: str = "127.0.0.1"
     port: int = 25
     username: str | None = None
-    password: SecretStr | None = None
+    password: str | None = field(default=None, repr=False)
     sender: str = "ews@localhost"
     starttls: bool = False
     ssl: bool = False
     timeout: float = 30.0
+
+    @classmethod
+    def from_settings(cls, settings) -> SmtpSettings:
+        return cls(host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
+                   password=settings.smtp_password, sender=settings.smtp_sender, starttls=settings.smtp_starttls,
+                   ssl=settings.smtp_ssl)
 
 
 class _Strict(BaseModel):
@@ -155,7 +161,7 @@ def parse_config(text: str, where: str = CONFIG_NAME, field_ids: list[str] | Non
     return cfg
 
 
-def load_config(path: Path) -> NotifyConfig | None:
+def load_config(path: Path, taxonomy_version: str | None = None) -> NotifyConfig | None:
     """The routing in `path`, or None when there is no such file (notifications are off)."""
     from ews.kernel.taxonomy import load_taxonomy
 
@@ -166,4 +172,4 @@ def load_config(path: Path) -> NotifyConfig | None:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise NotifyConfigError(f"{path}:1: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    return parse_config(text, str(path), [f.id for f in load_taxonomy().fields])
+    return parse_config(text, str(path), [f.id for f in load_taxonomy(taxonomy_version).fields])

@@ -66,9 +66,12 @@ def _open_alerts(store: AlertStore, since: dt.datetime) -> list:
 class Notifier:
     def __init__(self, config: NotifyConfig, log: DeliveryLog, smtp: SmtpSettings | None = None,
                  attempts: int = 4, backoff: float = 1.0):
-        self.config, self.log = config, log
+        self.config, self.log, self.smtp = config, log, smtp
         self.alerters = {name: alerter_for(name, ch, smtp) for name, ch in config.channels.items()}
         self.attempts, self.backoff = attempts, backoff
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, {"EWS_SMTP_PASSWORD": self.smtp.password if self.smtp else None})
 
     def _send(self, channel: str, keys: list[str], context: dict, summary: NotifySummary) -> None:
         if not self.log.claim(channel, keys):
@@ -77,13 +80,13 @@ class Notifier:
         try:
             attempts = self.alerters[channel].send(context, attempts=self.attempts, backoff=self.backoff)
         except DeliveryError as e:
-            message = scrub(str(e))
+            message = self._scrub(str(e))
             self.log.finish(channel, keys, ok=False, attempts=self.attempts, detail=message)
             summary.failed += 1
             summary.errors.append(message)
             return
         except Exception as e:  # a template or configuration fault: logged, the other channels still go
-            message = scrub(f"{channel}: {type(e).__name__}: {e}")
+            message = self._scrub(f"{channel}: {type(e).__name__}: {e}")
             self.log.finish(channel, keys, ok=False, attempts=0, detail=message)
             summary.failed += 1
             summary.errors.append(message)
@@ -125,53 +128,42 @@ class Notifier:
         return summary
 
 
-def _notifier(home: Path, **kw) -> tuple[Notifier | None, DeliveryLog | None]:
-    config = load_config(Path(home) / CONFIG_NAME)  # NotifyConfigError names file:line
+def _notifier(settings, **kw) -> tuple[Notifier | None, DeliveryLog | None]:
+    config = load_config(Path(settings.home) / CONFIG_NAME, settings.taxonomy_version)  # errors name file:line
     if config is None:
         return None, None
-    log = DeliveryLog(home)
-    return Notifier(config, log, **kw), log
+    if config.app_url is None:
+        config = config.model_copy(update={"app_url": settings.app_url})
+    log = DeliveryLog(settings.home)
+    return Notifier(config, log, SmtpSettings.from_settings(settings), **kw), log
 
 
-def notify_after_detect(home: Path, store: AlertStore | None = None, now: dt.datetime | None = None,
-                        **kw) -> NotifySummary:
+def notify_after_detect(settings, store: AlertStore, now: dt.datetime | None = None, **kw) -> NotifySummary:
     """The immediate sends for the alerts just raised; a no-op without `notify.yaml` in the data directory.
 
     A bad routing file or an unreadable alert store is reported in the summary (failed, errors), not
     raised: the alerts are stored already, and the next run sends what this one could not."""
     try:
-        notifier, log = _notifier(home, **kw)
+        notifier, log = _notifier(settings, **kw)
     except NotifyConfigError as e:
         return NotifySummary(failed=1, errors=[str(e)])
     if notifier is None:
         return NotifySummary(configured=False)
     try:
-        if store is None:
-            from alerts.stores import open_alert_store
-            from ews.kernel.config import load_settings
-
-            with open_alert_store(load_settings()) as opened:
-                return notifier.immediate(opened, now)
         return notifier.immediate(store, now)
     except Exception as e:  # the Elasticsearch client's transport errors among them
-        return NotifySummary(failed=1, errors=[scrub(f"cannot read the alert store: {type(e).__name__}: {e}")])
+        return NotifySummary(failed=1, errors=[scrub(f"cannot read the alert store: {type(e).__name__}: {e}",
+                                                     settings.secret_variables())])
     finally:
         log.close()
 
 
-def send_digest(home: Path, every: str, store: AlertStore | None = None, now: dt.datetime | None = None,
-                **kw) -> NotifySummary:
+def send_digest(settings, every: str, store: AlertStore, now: dt.datetime | None = None, **kw) -> NotifySummary:
     """The daily or weekly summary (a DAG task calls this once a day or week; re-runs send nothing twice)."""
-    notifier, log = _notifier(home, **kw)
+    notifier, log = _notifier(settings, **kw)
     if notifier is None:
         return NotifySummary(configured=False)
     try:
-        if store is None:
-            from alerts.stores import open_alert_store
-            from ews.kernel.config import load_settings
-
-            with open_alert_store(load_settings()) as opened:
-                return notifier.digest(opened, every, now)
         return notifier.digest(store, every, now)
     finally:
         log.close()

@@ -94,7 +94,7 @@ def notify_new_alerts(settings: Settings | None = None) -> dict:
 
     settings = settings or settings_from_airflow()
     with Store(settings.home) as store, open_alert_store(settings, store) as alert_store:
-        summary = pipeline.notify(store, alert_store).public()
+        summary = pipeline.notify(settings, alert_store).public()
     if summary["failed"]:
         raise RuntimeError(f"notifications failed: {'; '.join(summary['errors'][:3])}")
     return summary
@@ -107,7 +107,7 @@ def send_notification_digest(every: str, settings: Settings | None = None) -> di
 
     settings = settings or settings_from_airflow()
     with Store(settings.home) as store, open_alert_store(settings, store) as alert_store:
-        summary = send_digest(settings.home, every, alert_store).public()
+        summary = send_digest(settings, every, alert_store).public()
     if summary["failed"]:
         raise RuntimeError(f"digest failed: {'; '.join(summary['errors'][:3])}")
     return summary
@@ -118,7 +118,7 @@ def write_report(settings: Settings | None = None) -> str:
 
     settings = settings or settings_from_airflow()
     with Store(settings.home) as store, open_alert_store(settings, store) as alert_store:
-        return str(pipeline.report(store, alert_store, settings.reports_dir))
+        return str(pipeline.report(store, alert_store, settings.reports_dir, settings.app_url))
 
 
 # --- maintenance jobs, failure alerts, credentials (called by the DAGs) ------------------------------------------

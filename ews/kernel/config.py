@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     taxonomy_version: str | None = Field(default=None, description="taxonomy version; unset uses the active one")
     user_agent: str = DEFAULT_USER_AGENT
     demo_base_url: str | None = Field(default=None, description="serve the demo registry from this base URL")
+    app_url: str = Field(default="http://127.0.0.1:8080",
+                         description="the review app's address (`ews serve`), for the links in reports")
+    # notifications by e-mail (alerts.notify): the mail server and its credentials
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_sender: str = "ews@localhost"
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
     source_credentials: dict[str, str] = Field(
         default_factory=dict, repr=False,
         description="credential variables for the crawler (PATENTSVIEW_API_KEY, …) that the environment lacks; "
@@ -71,7 +81,8 @@ class Settings(BaseSettings):
 
     def secret_variables(self) -> dict[str, str | None]:
         """Variables of these settings that hold secrets, for `ews.kernel.secrets.scrub(…, extra=…)`."""
-        return {"EWS_ES_PASSWORD": self.es_password, "EWS_ES_URL": self.es_url, **self.source_credentials}
+        return {"EWS_ES_PASSWORD": self.es_password, "EWS_ES_URL": self.es_url,
+                "EWS_SMTP_PASSWORD": self.smtp_password, **self.source_credentials}
 
     @property
     def models_dir(self) -> Path:

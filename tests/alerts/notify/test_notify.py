@@ -9,6 +9,7 @@ import pytest
 from alerts.embedded import EmbeddedAlertStore
 from alerts.notify import notify_after_detect, send_digest
 from alerts.notify.config import CONFIG_NAME, NotifyConfigError, load_config
+from ews.kernel.config import load_settings
 from ews.kernel.deliveries import DeliveryLog
 from ews.kernel.ids import alert_id
 from ews.kernel.schema import Alert
@@ -71,7 +72,7 @@ def configured(ews_home, smtp_server, webhook, monkeypatch):
 
 
 def test_one_message_per_incident_by_mail_and_webhook_escaped_and_never_twice(ews_home, configured, smtp_server, webhook):
-    first = notify_after_detect(ews_home, configured, backoff=0.01)
+    first = notify_after_detect(load_settings(), configured, backoff=0.01)
     assert first.public() == {"configured": True, "sent": 2, "skipped": 0, "failed": 0, "errors": []}
     (mail,) = smtp_server.messages
     assert mail["To"] == "battery@example.org, chair@example.org" and mail["From"] == "ews@example.org"
@@ -82,12 +83,12 @@ def test_one_message_per_incident_by_mail_and_webhook_escaped_and_never_twice(ew
     assert "onmouseover=y" in html and '"x"' not in html  # quotes escaped: nothing breaks out of a cell
     assert HOSTILE in text  # plain text carries the text as it is
     assert "field:battery" in text and "tech:semi.memory" not in text
-    assert "http://127.0.0.1:8000/alerts/" in html
+    assert "http://127.0.0.1:8000/alerts/" in html  # app_url of notify.yaml over EWS_APP_URL
     (hook,) = webhook.bodies
     assert "&lt;!channel&gt;" in hook["text"] and "<!channel>" not in hook["text"]
     assert "&lt;script&gt;" in hook["text"] and "&amp; co" in hook["text"]
 
-    again = notify_after_detect(ews_home, configured, backoff=0.01)
+    again = notify_after_detect(load_settings(), configured, backoff=0.01)
     assert again.sent == 0 and again.skipped == 2
     assert len(smtp_server.messages) == 1 and len(webhook.bodies) == 1
     with DeliveryLog(ews_home) as log:
@@ -97,7 +98,7 @@ def test_one_message_per_incident_by_mail_and_webhook_escaped_and_never_twice(ew
 
 def test_webhook_500_is_retried_with_backoff(ews_home, configured, webhook):
     webhook.fail_next = 2
-    summary = notify_after_detect(ews_home, configured, backoff=0.01)
+    summary = notify_after_detect(load_settings(), configured, backoff=0.01)
     assert summary.failed == 0 and len(webhook.bodies) == 1
     with DeliveryLog(ews_home) as log:
         attempts = {r["attempts"] for r in log.rows() if r["channel"] == "chat"}
@@ -106,19 +107,19 @@ def test_webhook_500_is_retried_with_backoff(ews_home, configured, webhook):
 
 def test_a_channel_that_keeps_failing_is_logged_and_tried_again_next_run(ews_home, configured, webhook, smtp_server):
     webhook.fail_next = 10
-    summary = notify_after_detect(ews_home, configured, backoff=0.01)
+    summary = notify_after_detect(load_settings(), configured, backoff=0.01)
     assert summary.sent == 1 and summary.failed == 1
     assert "chat: webhook answered HTTP 500 (after 4 attempts)" in summary.errors[0]
     assert "secret-token" not in summary.errors[0]  # the webhook URL is a secret
     webhook.fail_next = 0
-    retry = notify_after_detect(ews_home, configured, backoff=0.01)
+    retry = notify_after_detect(load_settings(), configured, backoff=0.01)
     assert retry.sent == 1 and retry.skipped == 1  # the mail is not sent again
     assert len(webhook.bodies) == 1 and len(smtp_server.messages) == 1
 
 
 def test_a_refused_webhook_is_not_retried(ews_home, configured, webhook):
     webhook.status = 404
-    summary = notify_after_detect(ews_home, configured, backoff=0.01)
+    summary = notify_after_detect(load_settings(), configured, backoff=0.01)
     assert summary.failed == 1 and "HTTP 404 (after 1 attempt)" in summary.errors[0]
 
 
@@ -126,38 +127,52 @@ def test_unreachable_smtp_fails_cleanly_without_the_password(ews_home, configure
     monkeypatch.setenv("EWS_SMTP_PORT", "9")
     monkeypatch.setenv("EWS_SMTP_USERNAME", "ews")
     monkeypatch.setenv("EWS_SMTP_PASSWORD", "hunter2-very-secret")
-    summary = notify_after_detect(ews_home, configured, attempts=2, backoff=0.01)
+    summary = notify_after_detect(load_settings(), configured, attempts=2, backoff=0.01)
     assert summary.failed == 1 and summary.sent == 1
     assert "battery-mail: SMTP 127.0.0.1:9" in summary.errors[0]
     assert "hunter2" not in " ".join(summary.errors)
 
 
 def test_weekly_digest_once_per_week(ews_home, configured, smtp_server):
-    summary = send_digest(ews_home, "weekly", configured)
+    summary = send_digest(load_settings(), "weekly", configured)
     assert summary.sent == 1
     (mail,) = smtp_server.messages
     assert "weekly digest" in mail["Subject"] and "3 incidents" in mail["Subject"]
     text = mail.get_body(("plain",)).get_content()
     assert "tech:semi.memory" in text and "tech:battery.solid" in text
-    assert send_digest(ews_home, "weekly", configured).sent == 0
+    assert send_digest(load_settings(), "weekly", configured).sent == 0
     assert len(smtp_server.messages) == 1
     # a week later: another digest, with nothing raised in its window
-    send_digest(ews_home, "weekly", configured, now=NOW + dt.timedelta(days=8))
+    send_digest(load_settings(), "weekly", configured, now=NOW + dt.timedelta(days=8))
     assert len(smtp_server.messages) == 1  # nothing raised in that week: nothing sent
     with pytest.raises(ValueError, match="allowed: daily, weekly"):
-        send_digest(ews_home, "monthly", configured)
+        send_digest(load_settings(), "monthly", configured)
 
 
 def test_reviewed_and_silenced_alerts_are_not_sent(ews_home, configured, smtp_server, webhook):
     for r in configured.search():
         if r.alert.series.startswith(("field:battery", "tech:battery.li_ion")):
             configured.review(r.alert.id, actor="kim", version=r.version, status="dismissed")
-    assert notify_after_detect(ews_home, configured).sent == 0
+    assert notify_after_detect(load_settings(), configured).sent == 0
     assert smtp_server.messages == [] and webhook.bodies == []
 
 
 def test_without_routing_nothing_is_sent(ews_home):
-    assert notify_after_detect(ews_home).public()["configured"] is False
+    store = EmbeddedAlertStore(ews_home)
+    try:
+        assert notify_after_detect(load_settings(), store).public()["configured"] is False
+    finally:
+        store.close()
+
+
+def test_a_bad_routing_file_is_reported_not_raised(ews_home):
+    write_config(ews_home, "channels: {}\nroutes: []\n")
+    store = EmbeddedAlertStore(ews_home)
+    try:
+        summary = notify_after_detect(load_settings(), store)
+    finally:
+        store.close()
+    assert summary.failed == 1 and "notify.yaml:1: channels" in summary.errors[0].replace(str(ews_home) + "/", "")
 
 
 @pytest.mark.parametrize(("text", "where"), [

@@ -192,6 +192,16 @@ class AlertStore(abc.ABC):
     def upsert_alerts(self, alerts: list[Alert]) -> dict[str, int]:
         """Write alerts by id, applying the re-alerting window; review state of existing alerts is kept."""
 
+    def record(self, alerts: list[Alert]) -> dict[str, int]:
+        """Commit alerts durably (re-alerting window applied, review state kept) without waiting for a search
+        index: what the pipeline's alert stage calls. A store with an index sends them at its next sync."""
+        return self.upsert_alerts(alerts)
+
+    @abc.abstractmethod
+    def all_alerts(self) -> list[Alert]:
+        """Every alert with its review status, as the review journal holds it (what the reports show):
+        highest severity first, then series and period; silences do not hide any."""
+
     @abc.abstractmethod
     def get(self, alert_id: str) -> ReviewedAlert | None: ...
 

@@ -88,15 +88,25 @@ class SilenceIn(BaseModel):
     created_by: str = Field(min_length=1)
 
 
-def create_app(store_factory: Callable[[], AlertStore] | None = None) -> FastAPI:
-    """The app; `store_factory` opens an alert store (default: the one the settings select).
+def create_app(store_factory: Callable[[], AlertStore] | None = None, settings=None) -> FastAPI:
+    """The app; `store_factory` opens an alert store (default: the one `settings` select, the settings
+    built once here when not given).
 
     A store is opened per request and closed after it: SQLite connections
     belong to one thread, and requests run in a thread pool.
     """
     from alerts.stores import open_alert_store
 
-    factory = store_factory or open_alert_store
+    if store_factory is None:
+        if settings is None:
+            from ews.kernel.config import load_settings
+
+            settings = load_settings()
+        chosen = settings
+
+        def store_factory() -> AlertStore:
+            return open_alert_store(chosen)
+    factory = store_factory
     app = FastAPI(title="Technology-security early warning: alert review", version="1")
 
     def get_store() -> Iterator[AlertStore]:

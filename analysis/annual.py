@@ -7,6 +7,8 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from alerts.base import AlertStore
+from alerts.embedded import EmbeddedAlertStore
 from ews.kernel.files import write_text_atomic
 from ews.kernel.schema import document_date
 from ews.kernel.series import SeriesKey, document_series
@@ -18,13 +20,15 @@ def _year_of_alert(period: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10) -> dict:
+def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10, alerts: AlertStore | None = None,
+                taxonomy_version: str | None = None) -> dict:
     """Per field: patents per technology per year (year-years_back..year), top applicants and applicant
-    countries in `year`, and the alerts of that year; counted as the aggregator counts (filing date,
-    else publication; each patent once per key; applicants by normalised name)."""
+    countries in `year`, and the alerts of that year with their review status (from `alerts`, the alert
+    store the entry point selected; default the embedded one on `store`); counted as the aggregator counts
+    (filing date, else publication; each patent once per key; applicants by normalised name)."""
     from ews.kernel.taxonomy import load_taxonomy
 
-    tax = load_taxonomy()
+    tax = load_taxonomy(taxonomy_version)
     tagged = {t.doc_id: t for t in store.iter_tagged()}
     years = list(range(year - years_back, year + 1))
     per_tech: dict[str, Counter] = defaultdict(Counter)           # tech -> year -> patents
@@ -57,7 +61,7 @@ def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10) -> 
                 if d.year == year:
                     countries[f].update(ccs)
     alerts_by_field: dict[str, list] = defaultdict(list)
-    for a in store.list_alerts():
+    for a in (alerts or EmbeddedAlertStore(store)).all_alerts():
         if _year_of_alert(a.period) != year:
             continue
         parts = SeriesKey.read(a.series)
@@ -129,9 +133,10 @@ def _md_annual(data: dict, f: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def annual_report(store: Store, year: int, out_dir: Path) -> dict:
+def annual_report(store: Store, year: int, out_dir: Path, alerts: AlertStore | None = None,
+                  taxonomy_version: str | None = None) -> dict:
     """Write out_dir/annual/<year>/{trends.json, index.md, <field>.md}; returns the paths and totals."""
-    data = annual_data(store, year)
+    data = annual_data(store, year, alerts=alerts, taxonomy_version=taxonomy_version)
     base = Path(out_dir) / "annual" / str(year)
     write_text_atomic(base / "trends.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
     index = [f"# Patent trends {year}, per field", "", f"Taxonomy {data['taxonomy_version']}. {data['note']}.", "",

@@ -76,13 +76,12 @@ def _latest_trained(models_dir: Path) -> Path | None:
     return max(found)[1] if found else None
 
 
-def load_classifier(model_dir: Path | None = None):
-    """The classifier in `model_dir`; with None the last trained, else the shipped, else the built-in one."""
+def load_classifier(model_dir: Path | None = None, *, models_dir: Path | None = None):
+    """The classifier in `model_dir`; with None the last trained into `models_dir` (the data directory's
+    models, as the settings name them), else the shipped, else the built-in one."""
     if model_dir is not None:
         return read_model(Path(model_dir))
-    from ews.kernel.config import get_settings
-
-    latest = _latest_trained(get_settings().models_dir)
+    latest = _latest_trained(Path(models_dir)) if models_dir is not None else None
     if latest is not None:
         return read_model(latest)
     if (SHIPPED_DIR / "model.json").is_file():

@@ -29,7 +29,6 @@ largest per technology (`keep`), which keeps a model a few MB without measurable
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -78,11 +77,19 @@ def analyse(texts: list[str], latin: list[list[str]] | None = None, korean: bool
     return out
 
 
-def _terms(toks: list[str]) -> Counter:
-    """Words and adjacent word pairs."""
-    c = Counter(toks)
-    c.update([a + " " + b for a, b in zip(toks, toks[1:])])
-    return c
+def term_list(toks: list[str]) -> list[str]:
+    """Words and adjacent word pairs of an analysed document, one entry per occurrence."""
+    return list(toks) + [a + " " + b for a, b in zip(toks, toks[1:])]
+
+
+def tfidf_vectorizer(min_df: int = 2, max_df: float = 0.5, max_features: int | None = 100_000):
+    """scikit-learn's TfidfVectorizer configured as `Vocabulary` weights: documents are token lists
+    (already analysed), terms are words and word pairs."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer=term_list, lowercase=False, min_df=min_df, max_df=max_df,
+                           max_features=max_features, sublinear_tf=True, smooth_idf=True, norm="l2",
+                           dtype=np.float64)
 
 
 class Vocabulary:
@@ -118,18 +125,16 @@ class Vocabulary:
 
     @classmethod
     def fit(cls, docs: list[list[str]], min_df: int = 2, max_df: float = 0.5, max_features: int = 100_000):
-        df: Counter = Counter()
-        for toks in docs:
-            df.update(_terms(toks).keys())
-        n = len(docs)
-        top = max_df * n
-        kept = [(c, t) for t, c in df.items() if min_df <= c <= top]
-        kept.sort(key=lambda x: (-x[0], x[1]))
-        kept = kept[:max_features]
-        terms = sorted(t for _, t in kept)
-        dfs = np.array([df[t] for t in terms], dtype=np.float64)
-        idf = np.log((1 + n) / (1 + dfs)) + 1
-        return cls(terms, idf)
+        """The vocabulary and idf as scikit-learn's TfidfVectorizer fits them (the same weighting as
+        `transform`: sublinear tf, smooth idf, l2 norm; beyond `max_features`, the most frequent terms).
+        Only the fitted terms and idf are kept: inference stays numpy, the model files plain data."""
+
+        vec = tfidf_vectorizer(min_df=min_df, max_df=max_df, max_features=max_features)
+        try:
+            vec.fit(docs)
+        except ValueError:  # no term passes min_df/max_df (a tiny or uniform training set)
+            return cls([], np.zeros(0))
+        return cls(list(vec.get_feature_names_out()), vec.idf_)
 
     def transform(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR arrays (indptr, indices, data) of the documents' l2-normalised TF-IDF rows."""

@@ -38,7 +38,7 @@ def test_mapping_change_is_a_reindex_behind_the_aliases(es_store):
                                                              expected=2, alarm=True, direction="surge", score=0.9,
                                                              method="m")]))
     up = es_store.versions["alerts"] + 1
-    v2 = ElasticAlertStore(es_store.es, prefix=es_store.prefix, versions={"alerts": up})
+    v2 = ElasticAlertStore(es_store.es, prefix=es_store.prefix, versions={"alerts": up}, journal=es_store.journal)
     v2.setup()
     assert es_store.es.indices.get_alias(name=v2.names["alerts"].read).body.keys() == {f"{es_store.prefix}-alerts-v{up}"}
     assert es_store.es.indices.get_alias(name=v2.names["alerts"].write).body.keys() == {f"{es_store.prefix}-alerts-v{up}"}

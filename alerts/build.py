@@ -81,6 +81,9 @@ def explanation_of(d: Detection) -> str:
     word = "Surge" if d.direction == "surge" else "Drop"
     diff = obs - exp_
     ratio = f"{obs / exp_:.1f}× expected" if exp_ > 0 else "nothing expected"
+    if d.note:
+        # the detector's own terms (a shift: run length, level before and after; a share: the usual share)
+        return f"{word} in {d.series} for {d.period}: {d.note}. Method: {d.method}; detector score {d.score:.2f}."
     parts = [f"{word} in {d.series} for {d.period}: {_fmt(obs)} observed vs {_fmt(exp_)} expected "
              f"({'+' if diff >= 0 else ''}{_fmt(diff)}, {ratio})."]
     if d.direction == "surge" and d.upper is not None:

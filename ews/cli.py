@@ -128,7 +128,7 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
     from ews.periods import PeriodError, granularity
     from ews.records import InputError, read_csv, write_jsonl_atomic
     from ews.schema import CountRow
-    from models.detect import detect_counts
+    from models.detect import run_detection
 
     def parse(row: dict) -> CountRow:
         period = (row["period"] or "").strip()
@@ -173,8 +173,16 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
     df = pd.DataFrame([r.model_dump() for r in good], columns=["series", "period", "count"])
     from alerts.build import alerts_from_detections
 
-    alerts = alerts_from_detections(detect_counts(df, as_of=cutoff))
+    from models.detect import SensitivityError
+
+    try:
+        run = run_detection(df, as_of=cutoff)
+    except SensitivityError as e:
+        fail(str(e))
+    alerts = alerts_from_detections(run.alarms)
     alerts.sort(key=lambda a: (a.series, a.period))
+    if run.withheld:
+        err.print(f"{len(run.withheld)} flags withheld: {run.withheld_summary()}", highlight=False)
     try:
         n = write_jsonl_atomic(output, [a.public() for a in alerts])
     except InputError as e:

@@ -12,12 +12,14 @@ from models.detect.farrington import FarringtonFlexibleDetector
 from models.detect.farrington_r import FarringtonFlexibleReference
 from models.detect.glr import GLRShiftDetector
 from models.detect.loglinear import LogLinearDetector
-from models.detect.counts import detect_counts, series_from_rows
+from models.detect.counts import DetectionRun, detect_counts, run_detection, series_from_rows
+from models.detect.sensitivity import Sensitivity, SensitivityError, load_sensitivity, rescaled
+from models.detect.share import ApplicantShareDetector, ShareShiftDetector
 from models.detect.robust import RobustBaselineDetector
 from models.detect.select import AutoDetector, default_detector, is_policy_series, policy_detector
 
 __all__ = ["Detector", "LowCountGuard", "EARSC1Detector", "EARSC2Detector", "EARSC3Detector",
-           "FarringtonFlexibleDetector", "FarringtonFlexibleReference", "GLRShiftDetector", "LogLinearDetector", "detect_counts", "series_from_rows", "RobustBaselineDetector",
+           "FarringtonFlexibleDetector", "FarringtonFlexibleReference", "GLRShiftDetector", "LogLinearDetector", "detect_counts", "run_detection", "DetectionRun", "Sensitivity", "SensitivityError", "load_sensitivity", "rescaled", "ShareShiftDetector", "ApplicantShareDetector", "series_from_rows", "RobustBaselineDetector",
            "AutoDetector", "default_detector", "policy_detector", "is_policy_series"]
 
 

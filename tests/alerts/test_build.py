@@ -171,3 +171,18 @@ def test_silent_source_becomes_one_alert_per_silence(tmp_path):
         store.record_health(SourceHealth(source="kr.msit", started_at=t, finished_at=t, items=0))
         (again,) = silent_sources(store)
         assert alert_from_silent_source(again).id == a.id
+
+
+def test_a_shift_detector_drop_explains_itself_in_its_own_terms():
+    from models.detect import GLRShiftDetector
+
+    y = [3.0, 4, 2, 3, 3, 4, 2, 3, 3, 4, 3, 2, 3, 3, 0, 0, 0, 0, 0, 0]
+    s = pd.Series(y, index=[f"2021-{m:02d}" for m in range(1, 13)] + [f"2022-{m:02d}" for m in range(1, 9)],
+                  name="tech:battery.li_ion")
+    det = GLRShiftDetector(max_run=6, window=12, alpha=0.001, min_history=12, guard_on_run=True, directions=("drop",))
+    d = [x for x in det.detect(s) if x.alarm][0]
+    from alerts.build import alert_from_detection
+
+    text = alert_from_detection(d).explanation
+    assert "level fell from" in text and "over the last" in text and "lower bound" not in text
+    assert "0 where" in text

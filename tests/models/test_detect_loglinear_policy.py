@@ -118,3 +118,25 @@ def test_policy_detector_is_quiet_on_sparse_noise_and_needs_only_a_short_history
         assert alarms(policy_detector(), series(y, periods=weeks(40, 2023)[:40])) == []
     short = series([0, 1, 0, 0, 0, 7], periods=weeks(6))
     assert alarms(policy_detector(), short, "surge") == ["2024-W06"]
+
+
+@pytest.mark.parametrize("history,jump,flagged", [
+    ([30, 33, 31, 35, 36], 80, True),    # five years of history: a 36 -> 80 jump is flagged
+    ([28, 30, 36], 80, False),           # three years: the 99.9 % band still reaches ~90 (p 0.0018)
+    ([28, 30, 36], 120, True),           # ... but a larger jump is judged and flagged from three years on
+    ([33, 31, 35, 36], 120, True),
+])
+def test_yearly_jumps_are_judged_from_three_years_of_history(history, jump, flagged):
+    from models.detect import default_detector
+
+    values = [float(v) for v in history] + [float(jump)]
+    s = series(values, periods=years(len(values), 2019), name="y")
+    last = [d for d in default_detector().detect(s) if d.period == s.index[-1]]
+    assert last and last[0].alarm == flagged and last[0].direction == "surge"
+
+
+def test_a_yearly_jump_after_one_or_two_years_is_not_judged():
+    from models.detect import default_detector
+
+    s = series([36.0, 40.0, 80.0], periods=years(3, 2019), name="y")
+    assert default_detector().detect(s) == []

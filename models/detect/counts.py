@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ews.periods import granularity, period_range
-from ews.schema import Detection
+from ews.kernel.periods import granularity, period_range
+from ews.kernel.schema import Detection
 from models.aggregate import SEP, parse_series_key
 from models.detect.base import Detector
 from models.detect.lag import complete_until, is_complete

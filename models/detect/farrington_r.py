@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ews.periods import granularity
-from ews.schema import Detection
+from ews.kernel.periods import granularity
+from ews.kernel.schema import Detection
 from models.detect.base import season_length, series_values
 from models.detect.glm import fit_poisson
 

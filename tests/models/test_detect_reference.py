@@ -10,8 +10,14 @@ import pandas as pd
 import pytest
 
 from models.detect import EARSC1Detector, EARSC2Detector, EARSC3Detector, FarringtonFlexibleReference
-from models.detect.farrington_r import (assign_weights, blocks, reference_positions, threshold_farrington,
-                                        threshold_noufaily, week_reference_dates)
+from models.detect.farrington_r import (
+    assign_weights,
+    blocks,
+    reference_positions,
+    threshold_farrington,
+    threshold_noufaily,
+    week_reference_dates,
+)
 
 DATA = Path(__file__).parent / "data"
 

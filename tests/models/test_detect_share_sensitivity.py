@@ -6,8 +6,18 @@ import pandas as pd
 import pytest
 from test_detect_series import months
 
-from models.detect import (EARSC1Detector, LogLinearDetector, Sensitivity, SensitivityError, ShareShiftDetector,
-                           default_detector, detect_counts, load_sensitivity, rescaled, run_detection)
+from models.detect import (
+    EARSC1Detector,
+    LogLinearDetector,
+    Sensitivity,
+    SensitivityError,
+    ShareShiftDetector,
+    default_detector,
+    detect_counts,
+    load_sensitivity,
+    rescaled,
+    run_detection,
+)
 from models.detect.counts import total_key
 from models.detect.sensitivity import DEFAULT_FILE, field_of
 
@@ -102,7 +112,7 @@ def test_total_key_only_for_patent_applicant_series():
 
 
 def test_shipped_sensitivity_file_names_every_field_of_the_taxonomy():
-    from ews.taxonomy import load_taxonomy
+    from ews.kernel.taxonomy import load_taxonomy
 
     fields = {f.id for f in load_taxonomy().fields}
     s = load_sensitivity(DEFAULT_FILE, known_fields=fields)

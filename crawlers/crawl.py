@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from crawlers.registry import Source
-from ews.kernel.config import get_settings
+from ews.kernel.config import DEFAULT_USER_AGENT
 from ews.kernel.schema import SourceHealth
 
 DEFAULT_TIMEOUT_S = 6 * 3600
@@ -37,8 +37,13 @@ def _bytecode_cache(env: dict) -> None:
 
 
 def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.date, home: Path,
-                  timeout: float | None = None) -> list[SourceHealth]:
-    """Fetch [window_start, window_end) from every source; failures become that source's health errors."""
+                  timeout: float | None = None, user_agent: str = DEFAULT_USER_AGENT,
+                  credentials: dict[str, str] | None = None) -> list[SourceHealth]:
+    """Fetch [window_start, window_end) from every source; failures become that source's health errors.
+
+    `credentials` (variable -> value, e.g. from Airflow connections) are handed to the crawler process's
+    environment only, where the spiders read the variables the registry names; this process's environment
+    is never changed."""
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     if not sources:
@@ -48,9 +53,11 @@ def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.d
         job_path, health_path = Path(tmp) / "job.json", Path(tmp) / "health.json"
         job = {"sources": [s.model_dump(mode="json") for s in sources], "window_start": window_start.isoformat(),
                "window_end": window_end.isoformat(), "home": str(home), "health_out": str(health_path),
-               "user_agent": get_settings().user_agent}
+               "user_agent": user_agent}
         job_path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
         env = dict(os.environ)
+        for var, value in (credentials or {}).items():
+            env.setdefault(var, value)  # a variable already set wins, as it did when these were filled into it
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         _bytecode_cache(env)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ews.kernel.periods import granularity, period_range
 from ews.kernel.schema import Detection
-from models.aggregate import SEP, parse_series_key
+from ews.kernel.series import SeriesKey
 from models.detect.base import Detector
 from models.detect.lag import complete_until, is_complete
 from models.detect.sensitivity import Sensitivity, load_sensitivity, rescaled
@@ -31,11 +31,14 @@ def series_from_rows(rows: pd.DataFrame, key: str) -> pd.Series:
 
 def total_key(key: str) -> str | None:
     """The technology (or field) total an applicant series is a part of: `tech:X|applicant:A` → `tech:X`."""
-    dims = parse_series_key(key)
-    if "applicant" not in dims or "policy" in dims or "paper" in dims:
+    k = SeriesKey.read(key)
+    if k.dimension != "applicant" or k.corpus != "patent":
         return None
-    parts = [p for p in key.split(SEP) if not p.startswith("applicant:")]
-    return SEP.join(parts) if parts and parts[0].split(":", 1)[0] in ("tech", "field") else None
+    if k.subject_kind == "tech":
+        return str(SeriesKey.of_technology(k.subject))
+    if k.subject_kind == "field":
+        return str(SeriesKey.of_field(k.subject))
+    return None
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from scipy import stats
 
-from models.aggregate import parse_series_key
+from ews.kernel.series import SeriesKey
 
 DEFAULT_FILE = Path(__file__).with_name("sensitivity.yaml")
 LEVELS = {"low": 0.5, "default": 1.0, "high": 2.0}
@@ -37,13 +37,7 @@ class Sensitivity:
 
 def field_of(key: str) -> str | None:
     """The field of a series key: `tech:semi.memory|…` and `field:semi|…` give 'semi'; a CSV key 'semi.memory|X' too."""
-    dims = parse_series_key(str(key))
-    if dims.get("field"):
-        return dims["field"]
-    subject = dims.get("tech") or str(key).split("|", 1)[0]
-    if "." in subject and " " not in subject:
-        return subject.split(".", 1)[0]
-    return None
+    return SeriesKey.read(str(key)).field
 
 
 def _level(value, where: str) -> float:

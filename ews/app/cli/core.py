@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ews.app.cli._app import app, err, fail, out, report_bad
+from ews.app.cli._app import app, err, fail, out, report_bad, settings
 
 
 @app.command()
@@ -21,7 +21,7 @@ def taxonomy(as_json: Annotated[bool, typer.Option("--json", help="print as JSON
     from ews.kernel.taxonomy import TaxonomyError, load_taxonomy
 
     try:
-        tax = load_taxonomy(version)
+        tax = load_taxonomy(version or settings().taxonomy_version)
     except TaxonomyError as e:
         fail(str(e))
     if as_json:
@@ -45,17 +45,19 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
              skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report them")] = False,
              explain: Annotated[bool, typer.Option("--explain", help="add the evidence behind each technology")] = False) -> None:
     """Tag documents with technologies (one output line per input line, same order)."""
-    from ews.kernel.records import InputError, read_jsonl, write_jsonl_atomic
+    from ews.kernel.records import InputError, check_output_file, read_jsonl, write_jsonl_atomic
     from ews.kernel.schema import ClassifyInput
     from models.classify import ModelError, load_classifier
 
     try:
+        check_output_file(output)
         res = read_jsonl(input, ClassifyInput)
     except InputError as e:
         fail(str(e))
+    res.drop_duplicate_ids(str(input))
     report_bad(res.bad, skip_bad, "lines")
     try:
-        clf = load_classifier(model)
+        clf = load_classifier(model, models_dir=None if model else settings().models_dir)
     except ModelError as e:
         fail(str(e))
     taggings = clf.predict(res.records)
@@ -72,14 +74,16 @@ def train(input: Annotated[Path, typer.Option("--input", help="labelled document
           output: Annotated[Path, typer.Option("--output", help="model directory to write")],
           skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report how many and why")] = False) -> None:
     """Train the technology classifier from labelled documents."""
-    from ews.kernel.records import InputError, read_jsonl
+    from ews.kernel.records import InputError, check_output_dir, read_jsonl
     from ews.kernel.schema import ClassifyInput
     from models.classify import ModelError, train_classifier
 
     try:
+        check_output_dir(output)
         res = read_jsonl(input, ClassifyInput)
     except InputError as e:
         fail(str(e))
+    res.drop_duplicate_ids(str(input))
     report_bad(res.bad, skip_bad, "lines")
     try:
         info = train_classifier(res.records, output, source=str(input))
@@ -97,22 +101,8 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
     """Flag surges and drops in count series."""
     import pandas as pd
 
-    from ews.kernel.periods import PeriodError, granularity
-    from ews.kernel.records import InputError, read_csv, write_jsonl_atomic
-    from ews.kernel.schema import CountRow
+    from ews.kernel.records import InputError, check_output_file, read_count_csv, write_jsonl_atomic
     from models.detect import SensitivityError, run_detection
-
-    def parse(row: dict) -> CountRow:
-        period = (row["period"] or "").strip()
-        granularity(period)
-        raw = (row["count"] or "").strip()
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"count {raw!r} is not a number") from None
-        if value != int(value):
-            raise ValueError(f"count {raw!r} is not a whole number")
-        return CountRow(series=(row["series"] or "").strip(), period=period, count=int(value))
 
     cutoff = None
     if as_of:
@@ -121,27 +111,12 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
         except ValueError:
             fail(f"--as-of {as_of!r} is not a date YYYY-MM-DD")
     try:
-        res = read_csv(input, ["series", "period", "count"], parse)
-    except (InputError, PeriodError) as e:
+        check_output_file(output)
+        res = read_count_csv(input)
+    except InputError as e:
         fail(str(e))
-    # one granularity per series, no duplicate (series, period)
-    from ews.kernel.records import BadRecord
-
-    seen: dict[str, str] = {}
-    keys: set[tuple[str, str]] = set()
-    good = []
-    for lineno, r in res.records:
-        g = granularity(r.period)
-        if seen.setdefault(r.series, g) != g:
-            res.bad.append(BadRecord(str(input), lineno, f"mixed granularity: series {r.series!r} has {seen[r.series]} periods, this row a {g}"))
-            continue
-        if (r.series, r.period) in keys:
-            res.bad.append(BadRecord(str(input), lineno, f"duplicate row: series {r.series!r} period {r.period} appears twice"))
-            continue
-        keys.add((r.series, r.period))
-        good.append(r)
-    res.bad.sort(key=lambda b: b.line)
     report_bad(res.bad, skip_bad, "rows")
+    good = [r for _, r in res.records]
     df = pd.DataFrame([r.model_dump() for r in good], columns=["series", "period", "count"])
     from alerts.build import alerts_from_detections
 
@@ -171,7 +146,7 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="print as a JSO
         regs = load_registry(demo=demo)
     except RegistryError as e:
         fail(str(e))
-    with Store.from_settings() as store:
+    with Store.from_settings(settings()) as store:
         rows = []
         for s in regs:
             h = store.last_health(s.id)
@@ -198,8 +173,12 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
         no_crawl: Annotated[bool, typer.Option("--no-crawl", help="skip crawling: run the monitoring stages on what is stored")] = False,
         start: Annotated[Optional[str], typer.Option(help="crawl window start YYYY-MM-DD")] = None,
         end: Annotated[Optional[str], typer.Option(help="crawl window end YYYY-MM-DD (exclusive)")] = None) -> None:
-    """Run the whole pipeline once: crawl, classify, count, detect, alert, report."""
-    from ews.app.runner import run_pipeline
+    """Run the whole pipeline once: crawl, classify, count, detect, alert, index, report.
+
+    Exit code 0 when all went well, 1 when a source failed, 3 when indexing into Elasticsearch did not
+    complete (what is pending stays in the outbox for the next run)."""
+    from ews.app.runner import exit_code, print_summary, run_pipeline
+    from ews.kernel.store import StoreError
 
     if demo and no_crawl:
         fail("--demo crawls the sample sources and --no-crawl crawls nothing: choose one")
@@ -210,15 +189,16 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
         fail(f"bad window date: {e}")
     if window[0] and window[1] and window[0] >= window[1]:
         fail(f"empty crawl window: --start {window[0]} is not before --end {window[1]}")
-    from ews.kernel.config import get_settings
-
-    out.print(f"data directory: {get_settings().home} (set EWS_HOME to use another)", highlight=False)
-    summary = run_pipeline(demo=demo, window=window, crawl=not no_crawl)
-    from ews.app.runner import print_summary
-
+    config = settings()
+    out.print(f"data directory: {config.home} (set EWS_HOME to use another)", highlight=False)
+    try:
+        summary = run_pipeline(config, demo=demo, window=window, crawl=not no_crawl)
+    except StoreError as e:
+        fail(str(e))
     print_summary(summary, out)
-    if any(not h.ok for h in summary.health):
-        raise typer.Exit(1)
+    code = exit_code(summary)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -229,7 +209,7 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on (loopback
 
     from alerts.web import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings=settings()), host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -238,14 +218,13 @@ def reparse(source: Annotated[Optional[str], typer.Option("--source", help="only
     """Re-parse documents from the raw archive without fetching (idempotent: a second run writes nothing)."""
     from crawlers.registry import RegistryError, load_registry
     from crawlers.reparse import reparse as run_reparse
-    from ews.kernel.config import get_settings
 
     try:
         regs = load_registry() + load_registry(demo=True)
     except RegistryError as e:
         fail(str(e))
     try:
-        reports = run_reparse(get_settings().home, regs, source)
+        reports = run_reparse(settings().home, regs, source)
     except KeyError as e:
         fail(str(e.args[0]))
     rows = [r.public() for r in reports]

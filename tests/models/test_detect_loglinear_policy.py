@@ -127,18 +127,20 @@ def test_policy_detector_is_quiet_on_sparse_noise_and_needs_only_a_short_history
     assert alarms(policy_detector(), short, "surge") == ["2024-W06"]
 
 
-@pytest.mark.parametrize("history,jump,flagged", [
-    ([30, 33, 31, 35, 36], 80, True),    # five years of history: a 36 -> 80 jump is flagged
-    ([28, 30, 36], 80, False),           # three years: the 99.9 % band still reaches ~90 (p 0.0018)
-    ([28, 30, 36], 120, True),           # ... but a larger jump is judged and flagged from three years on
-    ([33, 31, 35, 36], 120, True),
+@pytest.mark.parametrize("history,jump,factor,flagged", [
+    ([30, 33, 31, 35, 36], 80, 1.0, False),   # five years: 36 -> 80 has p 0.0008, above the default alpha 0.0005
+    ([30, 33, 31, 35, 36], 80, 2.0, True),    # ... flagged at a field sensitivity of `high`
+    ([30, 33, 31, 35, 36], 100, 1.0, True),
+    ([28, 30, 36], 80, 2.0, False),           # three years: the band still reaches ~90 (p 0.0018)
+    ([28, 30, 36], 120, 1.0, True),           # ... but a larger jump is judged and flagged from three years on
+    ([33, 31, 35, 36], 120, 1.0, True),
 ])
-def test_yearly_jumps_are_judged_from_three_years_of_history(history, jump, flagged):
-    from models.detect import default_detector
+def test_yearly_jumps_are_judged_from_three_years_of_history(history, jump, factor, flagged):
+    from models.detect import default_detector, rescaled
 
     values = [float(v) for v in history] + [float(jump)]
     s = series(values, periods=years(len(values), 2019), name="y")
-    last = [d for d in default_detector().detect(s) if d.period == s.index[-1]]
+    last = [d for d in rescaled(default_detector(), factor).detect(s) if d.period == s.index[-1]]
     assert last and last[0].alarm == flagged and last[0].direction == "surge"
 
 

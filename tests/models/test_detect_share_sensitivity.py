@@ -8,7 +8,6 @@ from test_detect_series import months
 
 from models.detect import (
     EARSC1Detector,
-    LogLinearDetector,
     Sensitivity,
     SensitivityError,
     ShareShiftDetector,
@@ -143,11 +142,12 @@ def test_field_of_series_keys():
 
 def test_rescaled_multiplies_every_alpha_and_leaves_the_original_alone():
     det = default_detector()
+    before = det.yearly.alpha
     hi = rescaled(det, 2.0)
     assert hi.yearly.alpha == pytest.approx(2 * det.yearly.alpha)
     assert hi.seasonal.alpha == pytest.approx(2 * det.seasonal.alpha)
     assert hi.sustained.alpha == pytest.approx(2 * det.sustained.alpha)
-    assert f"alpha={2 * det.yearly.alpha:g}" in hi.name and det.yearly.alpha == LogLinearDetector().alpha
+    assert f"alpha={2 * det.yearly.alpha:g}" in hi.name and det.yearly.alpha == before
     e = rescaled(EARSC1Detector(), 10.0)
     assert e.z == pytest.approx(2.326348, abs=1e-5)
 

@@ -6,11 +6,13 @@ Bulk writes use the client's `helpers.streaming_bulk` with deterministic
 (429, 5xx, connection loss) with exponential backoff; what the cluster
 acknowledged is reported back so the caller's outbox can mark exactly that.
 
-Nothing here depends on scripts (painless) or on a particular analysis plugin:
-detection-side updates of an alert are partial-document `update`s that leave
-the review fields alone, reviews are whole-document writes guarded by
-`if_seq_no`/`if_primary_term`, and the Korean analyzer is chosen by a
-capability check at start-up.
+Nothing here depends on scripts (painless), on the reindex module or on a
+particular analysis plugin, so the store runs on a minimal node as on a full
+one: detection-side updates of an alert are partial-document `update`s that
+leave the review fields alone, reviews are whole-document writes guarded by
+`if_seq_no`/`if_primary_term`, migrations and stale-row deletions go through
+scan and bulk, and the Korean and English analyzers are chosen by a capability
+check at start-up.
 """
 from __future__ import annotations
 
@@ -65,6 +67,7 @@ class ElasticAlertStore(AlertStore):
         self.chunk_size, self.retries = chunk_size, retries
         self.initial_backoff, self.max_backoff = initial_backoff, max_backoff
         self.text_analysis: TextAnalysis | None = None
+        self.english_analysis: bool | None = None
 
     @classmethod
     def from_settings(cls, settings=None, **kw) -> "ElasticAlertStore":
@@ -96,11 +99,20 @@ class ElasticAlertStore(AlertStore):
                 continue
         return "standard"
 
+    def detect_english_analysis(self) -> bool:
+        try:
+            self.es.indices.analyze(text="running batteries", analyzer="english")
+            return True
+        except ApiError:
+            return False
+
     def setup(self) -> None:
         """Put the templates, create missing indices with their aliases, migrate families whose version rose."""
         self.text_analysis = self.detect_text_analysis()
+        self.english_analysis = self.detect_english_analysis()
         for fam, n in self.names.items():
-            self.es.indices.put_index_template(name=n.template, **index_template(n, self.text_analysis))
+            self.es.indices.put_index_template(name=n.template,
+                                               **index_template(n, self.text_analysis, self.english_analysis))
             current = self._alias_target(n.write)
             if current is None:
                 if not self.es.indices.exists(index=n.index):
@@ -130,7 +142,10 @@ class ElasticAlertStore(AlertStore):
         log.info("migrating %s: %s -> %s", n.family, old, n.index)
         if not self.es.indices.exists(index=n.index):
             self.es.indices.create(index=n.index)
-        self.es.reindex(source={"index": old}, dest={"index": n.index}, refresh=True, wait_for_completion=True)
+        # scan and bulk through the client: it needs no reindex module on the cluster, and ids are kept
+        helpers.reindex(self.es, source_index=old, target_index=n.index, chunk_size=self.chunk_size,
+                        bulk_kwargs={"raise_on_error": True})
+        self.es.indices.refresh(index=n.index)
         self._point_aliases(n, old)
 
     def refresh(self) -> None:
@@ -367,9 +382,15 @@ class ElasticAlertStore(AlertStore):
             from alerts.base import AlertStoreError
 
             raise AlertStoreError(f"{len(res.failed)} trend rows not indexed: {next(iter(res.failed.values()))}")
-        # rows of an earlier aggregation that this one no longer has (a series renamed, a period dropped)
-        self.es.delete_by_query(index=self.names["trends"].read,
-                                query={"bool": {"must_not": [{"term": {"generation": generation}}]}}, refresh=True)
+        # rows of an earlier aggregation that this one no longer has (a series renamed, a period dropped);
+        # deleted by id rather than by query, which needs the reindex module a minimal node lacks
+        stale = helpers.scan(self.es, index=self.names["trends"].read, size=2000, _source=False,
+                             query={"query": {"bool": {"must_not": [{"term": {"generation": generation}}]}}})
+        gone = self.bulk([{"_op_type": "delete", "_index": h["_index"], "_id": h["_id"]} for h in stale], refresh=True)
+        if any(not e.startswith("404") for e in gone.failed.values()):
+            from alerts.base import AlertStoreError
+
+            raise AlertStoreError(f"stale trend rows not deleted: {next(iter(gone.failed.values()))}")
         return len(res.ok)
 
     def trend(self, series: str, period_from: str | None = None, period_to: str | None = None) -> list[TrendPoint]:

@@ -142,10 +142,16 @@ class ElasticAlertStore(AlertStore):
         log.info("migrating %s: %s -> %s", n.family, old, n.index)
         if not self.es.indices.exists(index=n.index):
             self.es.indices.create(index=n.index)
-        # scan and bulk through the client: it needs no reindex module on the cluster, and ids are kept
-        helpers.reindex(self.es, source_index=old, target_index=n.index, chunk_size=self.chunk_size,
-                        bulk_kwargs={"raise_on_error": True})
+        # scan and bulk, ids kept: needs neither the reindex module nor data streams on the cluster
+        hits = helpers.scan(self.es, index=old, size=self.chunk_size, query={"query": {"match_all": {}}})
+        out = self.bulk(({"_op_type": "index", "_index": n.index, "_id": h["_id"], "_source": h["_source"]}
+                         for h in hits))
         self.es.indices.refresh(index=n.index)
+        if out.failed:
+            from alerts.base import AlertStoreError
+
+            raise AlertStoreError(f"migration {old} -> {n.index}: {len(out.failed)} not copied: "
+                                  f"{next(iter(out.failed.values()))}")
         self._point_aliases(n, old)
 
     def refresh(self) -> None:

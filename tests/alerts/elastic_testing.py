@@ -57,6 +57,13 @@ class TestCluster:
     def real(self) -> bool:
         return self.kind == "elasticsearch"
 
+    @property
+    def expected_text_analysis(self) -> str:
+        """What the store's capability check must find here, known from how the cluster was made."""
+        if not self.real:
+            return "cjk_bigram"  # osmem ships CJK filters but no nori
+        return "nori" if self.nori else "standard"  # integ-test-zip has no analysis-common module
+
     def client(self, url: str | None = None, **kw) -> Elasticsearch:
         if self.real:
             return Elasticsearch(url or self.url, **kw)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)
 
-.PHONY: install demo test test-fast bench lock clean
+.PHONY: install demo test test-fast bench lock clean elasticsearch elasticsearch-stop elasticsearch-status
 
 install: $(STAMP)
 
@@ -25,6 +25,19 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration"
+
+# A local single-node Elasticsearch on 127.0.0.1 (no Docker), fetched once through Maven;
+# prints EWS_ES_URL=http://127.0.0.1:PORT. ES_DIR chooses its state directory.
+ES_NODE = $(PYTHON) tools/es_node.py $(if $(ES_DIR),--dir $(ES_DIR))
+
+elasticsearch:
+	@$(ES_NODE) start
+
+elasticsearch-stop:
+	@$(ES_NODE) stop
+
+elasticsearch-status:
+	@$(ES_NODE) status
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock:

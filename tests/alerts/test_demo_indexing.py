@@ -1,12 +1,21 @@
-"""A demo run indexed into a real OpenSearch-compatible server: documents, alerts and trends,
-and a second run leaves every count unchanged."""
+"""`ews run --demo` twice with EWS_ES_URL set: documents, alerts and trends land in Elasticsearch,
+as many as the embedded store holds, and the second run changes no count."""
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
 import pytest
 
+from alerts.elastic import ElasticAlertStore
 from alerts.sync import sync_to_elasticsearch
 from ews.runner import run_pipeline
 from ews.store import Store
 
 pytestmark = pytest.mark.integration
+
+EWS = Path(sys.executable).with_name("ews")
 
 
 def index_counts(es_store):
@@ -14,18 +23,34 @@ def index_counts(es_store):
     return {fam: es_store.es.count(index=n.read)["count"] for fam, n in es_store.names.items()}
 
 
-def test_demo_run_indexes_documents_alerts_trends_once(ews_home, es_store):
+def run_demo_command(home, es_url, prefix):
+    env = {**os.environ, "EWS_HOME": str(home), "EWS_ES_URL": es_url, "EWS_ES_INDEX_PREFIX": prefix}
+    res = subprocess.run([str(EWS), "run", "--demo"], capture_output=True, text=True, env=env, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:] + res.stdout[-3000:]
+
+
+def test_demo_run_indexes_documents_alerts_trends_once(ews_home, es_server):
+    prefix = f"demo{uuid.uuid4().hex[:8]}"
+    client = es_server.client()
+    es_store = ElasticAlertStore(client, prefix=prefix)
     counts = []
     for _ in range(2):
-        run_pipeline(demo=True)
+        if es_server.real:  # the command itself, as a user runs it after `make elasticsearch`
+            run_demo_command(ews_home, es_server.url, prefix)
+        else:  # osmem needs the test-only client adaptation, so the run and the sync happen in-process
+            run_pipeline(demo=True)
+            with Store(ews_home) as store:
+                res = sync_to_elasticsearch(store, es_store)
+                assert res.ok, res.errors
         with Store(ews_home) as store:
-            res = sync_to_elasticsearch(store, es_store)
-            assert res.ok, res.errors
             assert store.pending_alerts() == []  # the outbox is empty once the cluster acknowledged
             local = store.stats()
+            local_ids = {a.id for a in store.list_alerts()}
         counts.append(index_counts(es_store))
+        assert es_store.alert_ids() == local_ids
     first, second = counts
     assert first == second
     assert first["documents"] == local["documents"] > 1000
     assert first["alerts"] == local["alerts"] > 0
     assert first["trends"] == local["counts"]
+    client.close()

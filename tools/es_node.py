@@ -40,6 +40,12 @@ VERSION = "8.19.21"
 DISTRIBUTION = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
 # Tried once per cached version; installed when Maven serves it.
 NORI_PLUGIN = "org.elasticsearch.plugin:analysis-nori:{version}:zip"
+# Lucene's Korean analyzer, exposed under Elasticsearch's names by the project's small plugin
+# (es_analysis/) when the official plugin is not served; its version is the distribution's Lucene.
+LUCENE_NORI = "org.apache.lucene:lucene-analysis-nori:{lucene}"
+ANALYSIS_PLUGIN_SOURCE = Path(__file__).resolve().with_name("es_analysis") / "EwsAnalysisPlugin.java"
+# raised whenever what fetch() leaves in the cache changes, so older caches are rebuilt
+CACHE_LAYOUT = 2
 MIN_JAVA = 21
 HEAP = "512m"
 # Elasticsearch refuses to run as root; a root caller (CI, containers) starts it as this user.
@@ -136,14 +142,17 @@ def find_maven() -> str:
 
 def _maven_copy(artifact: str, dest: Path, java_home: Path) -> Path | None:
     """One artifact into dest through Maven; None when the repository does not serve it."""
-    env = {**os.environ, "JAVA_HOME": str(java_home)}
+    env = dict(os.environ)
+    if not env.get("JAVA_HOME") and not shutil.which("java"):
+        env["JAVA_HOME"] = str(java_home)
     cmd = [find_maven(), "-B", "-q", "-Dstyle.color=never", "dependency:copy", f"-Dartifact={artifact}",
            f"-DoutputDirectory={dest}"]
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
-    files = list(dest.glob("*.zip"))
+    files = [f for f in dest.glob("*") if f.is_file()]
     if res.returncode == 0 and files:
         return files[0]
-    if "Could not find artifact" in res.stdout + res.stderr or "Could not resolve" in res.stdout + res.stderr:
+    output = res.stdout + res.stderr
+    if any(m in output for m in ("Could not find artifact", "was not found in", "Could not find metadata")):
         return None
     raise MissingTool(f"Maven could not fetch {artifact}:\n" + (res.stdout + res.stderr)[-2000:])
 
@@ -169,16 +178,56 @@ def _lock(path: Path):
         yield
 
 
+def build_analysis_plugin(home: Path, java_home: Path, work: Path) -> str:
+    """Compile es_analysis/ against the distribution and Lucene's nori into plugins/; '' or why not."""
+    javac = java_home / "bin" / "javac"
+    if not javac.exists():
+        return f"no javac in {java_home} (a JRE, not a JDK)"
+    lucene = next((m.group(1) for f in (home / "lib").glob("lucene-core-*.jar")
+                   if (m := re.match(r"lucene-core-(.+)\.jar$", f.name))), None)
+    if lucene is None:
+        return "no lucene-core jar in the distribution"
+    nori = _maven_copy(LUCENE_NORI.format(lucene=lucene), work / "lucene-nori", java_home)
+    if nori is None:
+        return f"Maven serves no {LUCENE_NORI.format(lucene=lucene)}"
+    plugin = work / "ews-analysis"
+    (plugin / "classes").mkdir(parents=True)
+    classpath = f"{home / 'lib'}/*{os.pathsep}{nori}"
+    subprocess.run([str(javac), "--release", str(MIN_JAVA), "-nowarn", "-d", str(plugin / "classes"), "-cp", classpath,
+                    str(ANALYSIS_PLUGIN_SOURCE)], check=True, capture_output=True, timeout=600)
+    subprocess.run([str(java_home / "bin" / "jar"), "--create", "--file", str(plugin / "ews-analysis.jar"),
+                    "-C", str(plugin / "classes"), "."], check=True, capture_output=True, timeout=600)
+    shutil.rmtree(plugin / "classes")
+    shutil.copy(nori, plugin / nori.name)
+    es_version = home.name.removeprefix("elasticsearch-")
+    (plugin / "plugin-descriptor.properties").write_text("\n".join([
+        "description=Lucene Korean (nori), CJK and English analysis under Elasticsearch's names (tech-security-ews)",
+        f"version={es_version}", "name=ews-analysis", "classname=ews.analysis.EwsAnalysisPlugin",
+        f"java.version={MIN_JAVA}", f"elasticsearch.version={es_version}", ""]))
+    for f in plugin.iterdir():
+        f.chmod(0o644)
+    plugin.chmod(0o755)
+    plugin.rename(home / "plugins" / "ews-analysis")
+    return ""
+
+
+def _cache_current(marker: Path) -> bool:
+    try:
+        return json.loads(marker.read_text()).get("layout") == CACHE_LAYOUT
+    except (OSError, ValueError):
+        return False
+
+
 def fetch(version: str = VERSION) -> Path:
     """The unpacked distribution for version, fetched through Maven on first use."""
     root = cache_root()
     home = root / version / f"elasticsearch-{version}"
     marker = root / version / "fetched.json"
-    if marker.exists():
+    if _cache_current(marker):
         return home
     java_home = find_java()
     with _lock(root / f"{version}.lock"):
-        if marker.exists():
+        if _cache_current(marker):
             return home
         work = Path(tempfile.mkdtemp(prefix="fetch-", dir=root))
         try:
@@ -191,6 +240,9 @@ def fetch(version: str = VERSION) -> Path:
             if nori is not None:
                 subprocess.run([str(unpacked / "bin" / "elasticsearch-plugin"), "install", "--batch",
                                 nori.as_uri()], check=True, env={**os.environ, "ES_JAVA_HOME": str(java_home)})
+                why_not = "the official analysis-nori plugin is installed"
+            else:
+                why_not = build_analysis_plugin(unpacked, java_home, work)
             target = root / version
             target.mkdir(parents=True, exist_ok=True)
             if home.exists():
@@ -198,7 +250,8 @@ def fetch(version: str = VERSION) -> Path:
             unpacked.rename(home)
             for d in (root, target):
                 d.chmod(0o755)
-            marker.write_text(json.dumps({"version": version, "nori_plugin": nori is not None}) + "\n")
+            marker.write_text(json.dumps({"version": version, "layout": CACHE_LAYOUT, "nori_plugin": nori is not None,
+                                          "ews_analysis": not why_not, "ews_analysis_missing": why_not}) + "\n")
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return home
@@ -206,6 +259,20 @@ def fetch(version: str = VERSION) -> Path:
 
 def fetched_info(version: str = VERSION) -> dict:
     return json.loads((cache_root() / version / "fetched.json").read_text())
+
+
+def has_nori(version: str = VERSION) -> bool:
+    info = fetched_info(version)
+    return bool(info.get("nori_plugin") or info.get("ews_analysis"))
+
+
+def describe_analysis(version: str = VERSION) -> str:
+    info = fetched_info(version)
+    if info.get("nori_plugin"):
+        return "analysis-nori plugin installed"
+    if info.get("ews_analysis"):
+        return "analysis-nori not served; Lucene's nori, CJK and English analysis from tools/es_analysis"
+    return f"no Korean analysis plugin ({info.get('ews_analysis_missing')}): standard tokenizer"
 
 
 # run ---------------------------------------------------------------------------------------------
@@ -359,10 +426,8 @@ def main(argv: list[str] | None = None) -> int:
             print(fetch(args.version))
         elif args.command == "start":
             node = start(state, args.port, args.version)
-            nori = fetched_info(node.version).get("nori_plugin")
             print(f"Elasticsearch {node.version} running (pid {node.pid}, data under {state}, "
-                  f"analysis-nori {'installed' if nori else 'not served'}); stop it with `make elasticsearch-stop`",
-                  file=sys.stderr)
+                  f"{describe_analysis(node.version)}); stop it with `make elasticsearch-stop`", file=sys.stderr)
             print(f"EWS_ES_URL={node.url}")
         elif args.command == "stop":
             print("stopped" if stop(state) else f"no node running under {state}")

@@ -62,7 +62,8 @@ class TestCluster:
         """What the store's capability check must find here, known from how the cluster was made."""
         if not self.real:
             return "cjk_bigram"  # osmem ships CJK filters but no nori
-        return "nori" if self.nori else "standard"  # integ-test-zip has no analysis-common module
+        # integ-test-zip has no analysis-common module; nori comes from the official plugin or tools/es_analysis
+        return "nori" if self.nori else "standard"
 
     def client(self, url: str | None = None, **kw) -> Elasticsearch:
         if self.real:
@@ -70,6 +71,11 @@ class TestCluster:
         from osmem_testing import es_client
 
         return es_client(url or self.url, **kw)
+
+    def restart(self) -> None:
+        """Start the real node again on its data directory and port (after it was stopped)."""
+        port = int(self.url.rsplit(":", 1)[1])
+        self.node = es_node.start(self.node.state_dir, port=port)
 
     def close(self) -> None:
         for close in reversed(self._closers):
@@ -80,7 +86,7 @@ def start_real_node(state_dir: Path | None = None) -> TestCluster:
     state = state_dir or new_state_dir()
     node = es_node.start(state)
     cluster = TestCluster(url=node.url, kind="elasticsearch", version=node.version,
-                          nori=bool(es_node.fetched_info(node.version).get("nori_plugin")), node=node)
+                          nori=es_node.has_nori(node.version), node=node)
     cluster._closers.append(lambda: (es_node.stop(state), shutil.rmtree(state, ignore_errors=True)))
     return cluster
 

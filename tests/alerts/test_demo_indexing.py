@@ -1,10 +1,6 @@
 """`ews run --demo` twice with EWS_ES_URL set: documents, alerts and trends land in Elasticsearch,
 as many as the embedded store holds, and the second run changes no count."""
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -12,10 +8,9 @@ from alerts.elastic import ElasticAlertStore
 from alerts.sync import sync_to_elasticsearch
 from ews.runner import run_pipeline
 from ews.store import Store
+from tests.ews.cli import ews
 
 pytestmark = pytest.mark.integration
-
-EWS = Path(sys.executable).with_name("ews")
 
 
 def index_counts(es_store):
@@ -23,20 +18,17 @@ def index_counts(es_store):
     return {fam: es_store.es.count(index=n.read)["count"] for fam, n in es_store.names.items()}
 
 
-def run_demo_command(home, es_url, prefix):
-    env = {**os.environ, "EWS_HOME": str(home), "EWS_ES_URL": es_url, "EWS_ES_INDEX_PREFIX": prefix}
-    res = subprocess.run([str(EWS), "run", "--demo"], capture_output=True, text=True, env=env, timeout=900)
-    assert res.returncode == 0, res.stderr[-3000:] + res.stdout[-3000:]
-
-
-def test_demo_run_indexes_documents_alerts_trends_once(ews_home, es_server):
+def test_demo_run_indexes_documents_alerts_trends_once(ews_home, es_server, monkeypatch):
     prefix = f"demo{uuid.uuid4().hex[:8]}"
     client = es_server.client()
     es_store = ElasticAlertStore(client, prefix=prefix)
     counts = []
     for _ in range(2):
-        if es_server.real:  # the command itself, as a user runs it after `make elasticsearch`
-            run_demo_command(ews_home, es_server.url, prefix)
+        if es_server.real:  # the command itself (in-process), as a user runs it after `make elasticsearch`
+            monkeypatch.setenv("EWS_ES_URL", es_server.url)
+            monkeypatch.setenv("EWS_ES_INDEX_PREFIX", prefix)
+            res = ews("run", "--demo")
+            assert res.returncode == 0, res.stderr[-3000:] + res.stdout[-3000:]
         else:  # osmem needs the test-only client adaptation, so the run and the sync happen in-process
             run_pipeline(demo=True)
             with Store(ews_home) as store:

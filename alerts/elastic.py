@@ -25,13 +25,25 @@ from dataclasses import dataclass, field
 import pandas as pd
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError, helpers
 
-from alerts.base import (AlertNotFound, AlertQuery, AlertStore, HistoryEntry, Mover, ReviewConflict, ReviewedAlert,
-                         Silence, TrendPoint, check_transition, movers_from_counts, now_utc)
+from alerts.base import (
+    AlertNotFound,
+    AlertQuery,
+    AlertStore,
+    HistoryEntry,
+    Mover,
+    ReviewConflict,
+    ReviewedAlert,
+    Silence,
+    TrendPoint,
+    check_transition,
+    movers_from_counts,
+    now_utc,
+)
 from alerts.build import DEFAULT_WINDOW, apply_realert_window, series_parts
 from alerts.templates import FAMILIES, VERSIONS, IndexNames, TextAnalysis, index_template
-from ews.ids import stable_id
-from ews.periods import PeriodError, granularity, to_period
-from ews.schema import Alert, Document, TaggedDocument
+from ews.kernel.ids import stable_id
+from ews.kernel.periods import PeriodError, granularity, to_period
+from ews.kernel.schema import Alert, Document, TaggedDocument
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +82,8 @@ class ElasticAlertStore(AlertStore):
         self.english_analysis: bool | None = None
 
     @classmethod
-    def from_settings(cls, settings=None, **kw) -> "ElasticAlertStore":
-        from ews.config import get_settings
+    def from_settings(cls, settings=None, **kw) -> ElasticAlertStore:
+        from ews.kernel.config import get_settings
 
         s = settings or get_settings()
         opts: dict = {"request_timeout": 30, "retry_on_timeout": True, "max_retries": 2}
@@ -110,7 +122,7 @@ class ElasticAlertStore(AlertStore):
         """Put the templates, create missing indices with their aliases, migrate families whose version rose."""
         self.text_analysis = self.detect_text_analysis()
         self.english_analysis = self.detect_english_analysis()
-        for fam, n in self.names.items():
+        for _fam, n in self.names.items():
             self.es.indices.put_index_template(name=n.template,
                                                **index_template(n, self.text_analysis, self.english_analysis))
             current = self._alias_target(n.write)
@@ -144,8 +156,8 @@ class ElasticAlertStore(AlertStore):
             self.es.indices.create(index=n.index)
         # scan and bulk, ids kept: needs neither the reindex module nor data streams on the cluster
         hits = helpers.scan(self.es, index=old, size=self.chunk_size, query={"query": {"match_all": {}}})
-        out = self.bulk(({"_op_type": "index", "_index": n.index, "_id": h["_id"], "_source": h["_source"]}
-                         for h in hits))
+        out = self.bulk([{"_op_type": "index", "_index": n.index, "_id": h["_id"], "_source": h["_source"]}
+                         for h in hits])
         self.es.indices.refresh(index=n.index)
         if out.failed:
             from alerts.base import AlertStoreError

@@ -6,9 +6,9 @@ import pytest
 
 from alerts.elastic import ElasticAlertStore
 from alerts.sync import sync_to_elasticsearch
-from ews.runner import run_pipeline
-from ews.store import Store
-from tests.ews.cli import ews
+from ews.app.runner import run_pipeline
+from ews.kernel.store import Store
+from tests.app.cli import ews
 
 pytestmark = pytest.mark.integration
 

@@ -47,6 +47,7 @@ ANALYSIS_PLUGIN_SOURCE = Path(__file__).resolve().with_name("es_analysis") / "Ew
 # raised whenever what fetch() leaves in the cache changes, so older caches are rebuilt
 CACHE_LAYOUT = 2
 MIN_JAVA = 21
+JVM_ROOT = Path("/usr/lib/jvm")  # where Debian and the Temurin packages put JDKs
 HEAP = "512m"
 # Elasticsearch refuses to run as root; a root caller (CI, containers) starts it as this user.
 UNPRIVILEGED_USER = "nobody"
@@ -117,7 +118,7 @@ def find_java() -> Path:
             if v and v >= MIN_JAVA:
                 return home
     candidates = []
-    jvm = Path("/usr/lib/jvm")
+    jvm = JVM_ROOT
     for home in sorted(jvm.iterdir()) if jvm.is_dir() else []:
         if home.is_symlink():
             continue
@@ -351,8 +352,14 @@ def start(state_dir: Path | None = None, port: int | None = None, version: str =
     """Start a node on state_dir (reusing its data), or return the one already running there."""
     state = Path(state_dir or default_state_dir()).resolve()
     running = read_node(state)
-    if running and running.alive() and _health(running.url):
-        return running
+    if running and running.alive():  # started before, perhaps still starting: a second one would fight for the data
+        deadline = time.monotonic() + timeout
+        while running.alive() and time.monotonic() < deadline:
+            if _health(running.url):
+                return running
+            time.sleep(0.5)
+        if running.alive():
+            raise RuntimeError(f"the node running under {state} (pid {running.pid}) does not answer at {running.url}")
     home = fetch(version)
     java_home = find_java()
     state.mkdir(parents=True, exist_ok=True)

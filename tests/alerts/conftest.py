@@ -9,6 +9,7 @@ import pytest
 from elastic_testing import start_cluster
 
 from alerts.elastic import ElasticAlertStore
+from alerts.embedded import EmbeddedAlertStore
 
 _notices: list[str] = []
 
@@ -24,13 +25,17 @@ def es_server():
 
 
 @pytest.fixture
-def es_store(es_server):
-    """A fresh store under its own index prefix on the shared cluster."""
+def es_store(es_server, ews_home):
+    """A fresh store under its own index prefix on the shared cluster, its review journal in the test's data
+    directory (as `ElasticAlertStore.from_settings` would have it)."""
     client = es_server.client()
-    store = ElasticAlertStore(client, prefix=f"t{uuid.uuid4().hex[:10]}", initial_backoff=0.05, max_backoff=0.5)
+    journal = EmbeddedAlertStore(ews_home)
+    store = ElasticAlertStore(client, prefix=f"t{uuid.uuid4().hex[:10]}", initial_backoff=0.05, max_backoff=0.5,
+                              journal=journal)
     store.setup()
     yield store
     client.close()
+    journal.close()
 
 
 def pytest_terminal_summary(terminalreporter):

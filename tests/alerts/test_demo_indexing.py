@@ -5,8 +5,10 @@ import uuid
 import pytest
 
 from alerts.elastic import ElasticAlertStore
+from alerts.embedded import EmbeddedAlertStore
 from alerts.sync import sync_to_elasticsearch
 from ews.app.runner import run_pipeline
+from ews.kernel.config import load_settings
 from ews.kernel.store import Store
 from tests.app.cli import ews
 
@@ -21,7 +23,9 @@ def index_counts(es_store):
 def test_demo_run_indexes_documents_alerts_trends_once(ews_home, es_server, monkeypatch):
     prefix = f"demo{uuid.uuid4().hex[:8]}"
     client = es_server.client()
-    es_store = ElasticAlertStore(client, prefix=prefix)
+    # reads need no review journal; the in-process sync (osmem) writes, so it gets the data directory's
+    journal = None if es_server.real else EmbeddedAlertStore(ews_home)
+    es_store = ElasticAlertStore(client, prefix=prefix, journal=journal)
     counts = []
     for _ in range(2):
         if es_server.real:  # the command itself (in-process), as a user runs it after `make elasticsearch`
@@ -30,7 +34,7 @@ def test_demo_run_indexes_documents_alerts_trends_once(ews_home, es_server, monk
             res = ews("run", "--demo")
             assert res.returncode == 0, res.stderr[-3000:] + res.stdout[-3000:]
         else:  # osmem needs the test-only client adaptation, so the run and the sync happen in-process
-            run_pipeline(demo=True)
+            run_pipeline(load_settings(), demo=True)
             with Store(ews_home) as store:
                 res = sync_to_elasticsearch(store, es_store)
                 assert res.ok, res.errors
@@ -46,3 +50,5 @@ def test_demo_run_indexes_documents_alerts_trends_once(ews_home, es_server, monk
     assert first["alerts"] == local["alerts"] > 0
     assert first["trends"] == local["counts"]
     client.close()
+    if journal is not None:
+        journal.close()

@@ -55,7 +55,7 @@ def test_alerts_stored_before_kinds_are_migrated_with_their_ids_and_reviews(es_s
     from alerts.build import pipeline_failure_alert
     from ews.kernel.ids import alert_id
 
-    client = es_client(es_server.url)
+    client = es_server.client()
     prefix = "legacy" + dt.datetime.now().strftime("%H%M%S%f")
     old = ElasticAlertStore(client, prefix=prefix, versions={"alerts": 1})
     old.setup()

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ews.kernel.schema import ClassifyInput, Tagging, TechnologyScore
-from models.classify.terms import ACRONYM_WEIGHT, keyword_matcher, latin_tokens, strength
+from models.classify.terms import keyword_matcher, latin_tokens, strength
 from models.classify.vocabulary import FIELD_CPC
 
 
@@ -108,8 +108,8 @@ class Matches:
     S: np.ndarray
     F: np.ndarray
     hits: list[dict] = field(default_factory=list)
-    # passages × technologies: True where one of the technology's own acronyms or product names (HBM, DRAM,
-    # STT-MRAM, CoWoS) was found as a whole cased token
+    # passages × technologies: True where a generation of one of the technology's product families was named
+    # (HBM3E, LPDDR5X: see `terms.generation_family`)
     named: np.ndarray | None = None
 
 
@@ -179,7 +179,7 @@ class TechnologyClassifier:
                 j = tindex.get(target)
                 if j is not None:
                     S[i, j] = strength(hs)
-                    named[i, j] = any(h.term.weight == ACRONYM_WEIGHT for h in hs)
+                    named[i, j] = any(h.term.generation for h in hs)
                     mine[target] = hs
                 else:
                     F[i, findex[target]] = strength(hs)

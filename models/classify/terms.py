@@ -140,6 +140,8 @@ class Term:
     target: str
     label: str
     weight: float
+    # found as a generation of the keyword's product family (HBM3E for HBM), see `generation_family`
+    generation: bool = False
 
 
 @dataclass
@@ -241,7 +243,7 @@ class TermMatcher:
             for tok in [t for t in ctoks if t not in cased and t[-1:].isalnum() and any(c.isdigit() for c in t)]:
                 family = generation_family(tok)
                 for term in cased.get(family, ()) if family else ():
-                    counts[term] += ctoks[tok]
+                    counts[Term(term.target, term.label, term.weight, generation=True)] += ctoks[tok]
         if self._korean and has_hangul(text):
             ctext = compact(text)
             stripped = compact_without_particles(text)
@@ -266,7 +268,8 @@ class TermMatcher:
             if old is None:
                 by_kw[k] = Hit(term, c)
             else:
-                by_kw[k] = Hit(term if term.weight > old.term.weight else old.term, max(c, old.count))
+                better = (term.weight, term.generation) > (old.term.weight, old.term.generation)
+                by_kw[k] = Hit(term if better else old.term, max(c, old.count))
         out: dict[str, list[Hit]] = defaultdict(list)
         for (target, _), hit in by_kw.items():
             out[target].append(hit)

@@ -172,3 +172,46 @@ def write_jsonl_atomic(path: Path, rows: Iterator[dict] | list[dict]) -> int:
         if tmp.exists():
             tmp.unlink()
     return n
+
+
+def read_count_csv(path: Path) -> tuple[Any, list[BadRecord]]:
+    """The `ews detect` / `ews forecast` CSV (series,period,count) as a table, with its bad rows.
+
+    Whole numbers only; one granularity per series; no duplicate (series, period).
+    Raises InputError when the file as a whole is unusable.
+    """
+    import pandas as pd
+
+    from ews.periods import granularity
+    from ews.schema import CountRow
+
+    def parse(row: dict) -> CountRow:
+        period = (row["period"] or "").strip()
+        granularity(period)
+        raw = (row["count"] or "").strip()
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"count {raw!r} is not a number") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"count {raw!r} is not a number")
+        if value != int(value):
+            raise ValueError(f"count {raw!r} is not a whole number")
+        return CountRow(series=(row["series"] or "").strip(), period=period, count=int(value))
+
+    res = read_csv(path, ["series", "period", "count"], parse)
+    seen: dict[str, str] = {}
+    keys: set[tuple[str, str]] = set()
+    good = []
+    for lineno, r in res.records:
+        g = granularity(r.period)
+        if seen.setdefault(r.series, g) != g:
+            res.bad.append(BadRecord(str(path), lineno, f"mixed granularity: series {r.series!r} has {seen[r.series]} periods, this row a {g}"))
+            continue
+        if (r.series, r.period) in keys:
+            res.bad.append(BadRecord(str(path), lineno, f"duplicate row: series {r.series!r} period {r.period} appears twice"))
+            continue
+        keys.add((r.series, r.period))
+        good.append(r)
+    res.bad.sort(key=lambda b: b.line)
+    return pd.DataFrame([r.model_dump() for r in good], columns=["series", "period", "count"]), res.bad

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)
 
-.PHONY: install demo test test-fast bench lock clean
+.PHONY: install demo test test-fast lint bench lock clean
 
 install: $(STAMP)
 
@@ -20,11 +20,16 @@ $(STAMP): requirements.lock pyproject.toml
 demo: install
 	$(BIN)/ews run --demo
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration"
+
+# The floors (import-linter contracts in pyproject.toml) and the style (ruff).
+lint: install
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check .
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock:

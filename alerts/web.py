@@ -14,8 +14,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, select_autoescape
 from pydantic import BaseModel, Field
 
-from alerts.base import (AlertNotFound, AlertQuery, AlertStore, AlertStoreError, InvalidTransition, ReviewConflict,
-                         Silence, now_utc)
+from alerts.base import (
+    AlertNotFound,
+    AlertQuery,
+    AlertStore,
+    AlertStoreError,
+    InvalidTransition,
+    ReviewConflict,
+    Silence,
+    now_utc,
+)
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ews.periods import format_period, granularity, period_range, to_period
+from ews.kernel.periods import format_period, granularity, period_range, to_period
 
 os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")  # compiled kernels are cached next to the package
 
@@ -90,7 +91,9 @@ def _fit_predict(name: str, y: np.ndarray, h: int, season: int) -> dict[str, np.
         parts = [_fit_predict(m, y, h, season) for m in COMBINED]
         return {k: np.mean([p[k] for p in parts], axis=0) for k in parts[0]}
     try:
-        out = _model(name, season).fit(y.astype(float)).predict(h, level=list(LEVELS))
+        with warnings.catch_warnings():  # short or flat series make ETS divide by zero; the result is then dropped
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out = _model(name, season).fit(y.astype(float)).predict(h, level=list(LEVELS))
     except Exception:  # statsforecast raises plain exceptions on degenerate series; naive never does
         if name == "naive":
             raise

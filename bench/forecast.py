@@ -36,9 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from analysis.forecast import SEASON, forecast_values, mase_scale  # noqa: E402
 from backtest import DEFAULT_DATA, load_all  # noqa: E402
-from ews.periods import granularity  # noqa: E402
+
+from analysis.forecast import SEASON, forecast_values, mase_scale  # noqa: E402
+from ews.kernel.periods import granularity  # noqa: E402
 
 HOLDOUT = {"year": 3, "month": 12}
 

@@ -1,7 +1,7 @@
 """Inventors moving abroad: a Korean inventor whose later strategic-technology filings are for a foreign applicant.
 
     from models.inventors import detect_inventor_moves
-    alerts = detect_inventor_moves(documents, tagged)      # list[ews.schema.Alert]
+    alerts = detect_inventor_moves(documents, tagged)      # list[ews.kernel.schema.Alert]
 
 Steps:
 
@@ -14,7 +14,7 @@ Steps:
    comma, otherwise a known surname at either end is taken as the surname.
 2. **Persons** (`disambiguate`): the mentions of one name key are split into
    persons: two mentions are one person when they share a co-inventor (name
-   key) or an applicant (normalised, `models.names`). A common name (many
+   key) or an applicant (normalised, `ews.kernel.names`). A common name (many
    unrelated clusters) is therefore never merged into one person by its name.
 3. **Moves**: a person has a Korean history (at least `min_prior` patents
    filed before the first foreign filing, each with a Korean applicant or the
@@ -37,12 +37,12 @@ import datetime as dt
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
-from ews.ids import alert_id
-from ews.schema import Alert, Document, TaggedDocument
-from models.names import normalise_applicant
+from ews.kernel.ids import alert_id
+from ews.kernel.names import normalise_applicant
+from ews.kernel.schema import Alert, Document, TaggedDocument
 
 DETECTOR = "inventor_abroad"
 HOME = "KR"
@@ -300,7 +300,7 @@ def find_moves(documents: Iterable[Document], tagged: Iterable[TaggedDocument], 
 
 
 def move_alert(move: Move, now: dt.datetime | None = None) -> Alert:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     series = f"inventor:{move.key}"
     first = move.abroad[0]
     home_apps = sorted({a for m in move.home for a, _ in m.applicants})
@@ -347,6 +347,6 @@ def detect_inventor_moves(documents: Iterable[Document], tagged: Iterable[Tagged
                           min_prior: int = 2) -> list[Alert]:
     """Alerts for inventors moving abroad (see the module doc), sorted by id."""
     moves = find_moves(list(documents), list(tagged), min_prior=min_prior)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     alerts = {a.id: a for a in (move_alert(m, now) for m in moves)}
     return [alerts[k] for k in sorted(alerts)]

@@ -6,10 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from alerts.build import alerts_from_detections
-from alerts.embedded import EmbeddedAlertStore
 from alerts.web import create_app
-from ews.schema import Detection
-from ews.store import Store
+from ews.kernel.schema import Detection
+from ews.kernel.store import Store
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from ews.store import Store
+from ews.kernel.store import Store
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,7 @@ def states(dag_run):
 def test_crawl_dag_crawls_its_data_interval_and_twice_changes_nothing(airflow_home, demo_site, ews_home):
     dag = load_dag("ews_crawl_patent")
     assert len(dag.tasks) == 1  # the demo registry has one patent source
-    day = dt.datetime(2023, 10, 1, tzinfo=dt.timezone.utc)
+    day = dt.datetime(2023, 10, 1, tzinfo=dt.UTC)
     run = dag.test(logical_date=day)
     assert set(states(run).values()) == {"success"}, states(run)
     with Store(ews_home) as store:
@@ -53,7 +53,7 @@ def test_crawl_dag_crawls_its_data_interval_and_twice_changes_nothing(airflow_ho
 def test_monitoring_dag_runs_end_to_end(airflow_home, demo_site, ews_home):
     from crawlers.demo import DEMO_WINDOW
     from crawlers.registry import load_registry
-    from ews import pipeline
+    from ews.app import pipeline
 
     with Store(ews_home) as store:
         pipeline.crawl(store, load_registry(demo=True, base_url=demo_site.url), *DEMO_WINDOW)

@@ -3,11 +3,11 @@ import itertools
 
 import pytest
 
-from ews.ids import alert_id
-from ews.schema import Document, PatentInfo, Party, Tagging, TaggedDocument, TechnologyScore
-from models.inventors import detect_inventor_moves, disambiguate, find_moves, person_key, _mentions
+from ews.kernel.ids import alert_id
+from ews.kernel.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
+from models.inventors import _mentions, detect_inventor_moves, disambiguate, find_moves, person_key
 
-FETCHED = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+FETCHED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 _n = itertools.count(1)
 
 
@@ -123,7 +123,7 @@ def test_the_planted_demo_mover_and_nobody_else():
     from crawlers.demo import data
     from crawlers.parsers.base import PageContext
     from crawlers.parsers.patentsview import patent_to_document
-    from ews.schema import ClassifyInput
+    from ews.kernel.schema import ClassifyInput
     from models.classify import load_classifier
 
     ctx = PageContext(source="demo-pv", kind="patent", url="http://127.0.0.1/x", fetched_at=FETCHED)
@@ -149,7 +149,7 @@ def test_the_planted_demo_mover_and_nobody_else():
 def test_pipeline_wiring_is_idempotent_through_the_store(tmp_path):
     """The line suggested for ews/pipeline.detect_and_alert: re-runs update the alert, never duplicate it,
     and keep its review status."""
-    from ews.store import Store
+    from ews.kernel.store import Store
 
     docs, tags = zip(*mover_history(coinventor_abroad="Wei Wang"))
     with Store(tmp_path / "home") as store:

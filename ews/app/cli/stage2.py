@@ -1,6 +1,7 @@
 """The stage-2 commands: forecast, risk, issues, report (analysis/, seed 001 l.1509-1515)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -46,3 +47,60 @@ def forecast(input: Annotated[Optional[Path], typer.Option("--input", help="CSV 
     except InputError as e:
         fail(str(e))
     err.print(f"{len(forecasts)} series, horizon {horizon} → {n} forecasts in {output}", highlight=False)
+
+
+def _field_or_fail(field_id: str | None):
+    """The taxonomy and the field (None: all fields); an unknown field id names the known ones."""
+    from ews.kernel.taxonomy import TaxonomyError, load_taxonomy
+
+    try:
+        tax = load_taxonomy()
+    except TaxonomyError as e:
+        fail(str(e))
+    if field_id is not None and field_id not in tax.field_ids:
+        fail(f"--field {field_id!r} is not a field of taxonomy {tax.version}; known: {', '.join(tax.field_ids)}")
+    return tax
+
+
+def _stage1(documents: bool = True):
+    from analysis.inputs import load_stage1
+
+    try:
+        return load_stage1(documents=documents)
+    except Exception as e:  # a store that cannot be opened or read: say which and why, no traceback
+        fail(f"cannot read the stored stage-1 data: {type(e).__name__}: {e}")
+
+
+@app.command()
+def risk(field: Annotated[Optional[str], typer.Option("--field", help="field id, e.g. battery")] = None,
+         as_json: Annotated[bool, typer.Option("--json")] = False,
+         as_of: Annotated[Optional[str], typer.Option("--as-of", help="last period to use, e.g. 2024-06")] = None) -> None:
+    """Risk score per technology in [0, 1] with its components (weights in analysis/data/risk_weights.yaml)."""
+    import json
+
+    from rich.table import Table
+
+    from analysis.risk import risk_scores
+    from ews.app.cli._app import out
+    from ews.kernel.periods import PeriodError, granularity
+
+    tax = _field_or_fail(field)
+    if as_of is not None:
+        try:
+            granularity(as_of)
+        except PeriodError as e:
+            fail(f"--as-of: {e}")
+    techs = [t.id for t in tax.technologies if field is None or t.field_id == field]
+    data = _stage1()
+    rows = risk_scores(data.counts, alerts=data.alerts, documents=data.documents, tagged=data.tagged,
+                       technologies=techs, as_of=as_of)
+    if as_json:
+        sys.stdout.write(json.dumps([r.public() for r in rows], ensure_ascii=False, indent=1) + "\n")
+        return
+    t = Table(title=f"Risk per technology{' in ' + field if field else ''} (1 = most at risk)")
+    for c in ("technology", "score", "largest components"):
+        t.add_column(c)
+    for r in rows:
+        main = sorted(((k, v) for k, v in r.components.items() if "." not in k), key=lambda kv: -kv[1])[:4]
+        t.add_row(r.technology, f"{r.score:.3f}", ", ".join(f"{k} {v:.2f}" for k, v in main))
+    out.print(t)

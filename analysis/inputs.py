@@ -1,0 +1,49 @@
+"""What stage 2 reads from stage 1: counts and documents from the embedded store, alerts from the alert store.
+
+The alert store the settings select (`alerts.stores`) holds the review status, so risk scores and
+briefings see the same confirmed and dismissed alerts as the review app.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ews.kernel.schema import Alert, Document, TaggedDocument
+
+PAGE = 1000
+
+
+@dataclass
+class Stage1:
+    counts: pd.DataFrame
+    alerts: list[Alert]
+    documents: list[Document]
+    tagged: list[TaggedDocument]
+
+
+def all_alerts(alert_store) -> list[Alert]:
+    from alerts.base import AlertQuery
+
+    out, offset = [], 0
+    while True:
+        page = alert_store.search(AlertQuery(size=PAGE, offset=offset, include_silenced=True))
+        out += [r.alert for r in page]
+        if len(page) < PAGE:
+            return out
+        offset += PAGE
+
+
+def load_stage1(settings=None, documents: bool = True) -> Stage1:
+    from alerts.stores import open_alert_store
+    from ews.kernel.config import get_settings
+    from ews.kernel.store import Store
+
+    settings = settings or get_settings()
+    with Store(settings.home) as store:
+        counts = store.read_counts()
+        docs = list(store.iter_documents()) if documents else []
+        tagged = list(store.iter_tagged()) if documents else []
+    with open_alert_store(settings) as alert_store:
+        alerts = all_alerts(alert_store)
+    return Stage1(counts, alerts, docs, tagged)

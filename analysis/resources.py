@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -12,7 +12,7 @@ class ResourceError(ValueError):
     pass
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_data(name: str) -> dict:
     try:
         text = resources.files("analysis").joinpath("data", name).read_text(encoding="utf-8")

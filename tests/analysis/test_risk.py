@@ -4,7 +4,7 @@ import datetime as dt
 import pandas as pd
 
 from analysis.risk import load_weights, risk_scores
-from ews.kernel.schema import Alert, Document, Tagging, TaggedDocument
+from ews.kernel.schema import Alert, Document, TaggedDocument, Tagging
 
 COMPONENTS = {"foreign_momentum", "korea_share_low", "korea_share_falling", "foreign_policy_momentum",
               "export_control_activity", "alerts_open", "alerts_confirmed", "inventor_moves", "tech_level_gap"}
@@ -23,7 +23,7 @@ def counts(rise_from=None):
 
 
 def alert(series, status="new", severity=0.8, direction="surge"):
-    now = dt.datetime(2021, 6, 1, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2021, 6, 1, tzinfo=dt.UTC)
     return Alert(id=f"a-{series}-{status}-{direction}", detector="t", series=series, period="2021",
                  direction=direction, observed=10, expected=2, score=0.9, severity=severity, method="t",
                  status=status, first_seen=now, last_seen=now)
@@ -73,7 +73,7 @@ def test_alerts_and_inventor_moves_count_by_status():
 
 
 def test_foreign_export_control_documents_are_counted_per_field():
-    now = dt.datetime(2021, 6, 1, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2021, 6, 1, tzinfo=dt.UTC)
     docs, tags = [], []
     for i, (juris, text) in enumerate([("US", "New export controls on advanced memory chips (entity list additions)"),
                                        ("KR", "수출통제 대응 방안"), ("US", "A roadmap for power devices")]):

@@ -5,6 +5,18 @@ import sys
 
 import typer
 from rich.console import Console
+from typer.core import TyperOption
+
+_display_type_rich = TyperOption.display_type_rich
+
+
+def _flag_without_type(self: TyperOption, ctx) -> str | None:
+    # typer >= 0.29 prints a type beside every option, so an on/off flag read as `--json <bool>`,
+    # as if it took a value; a flag takes none, so its help shows no type
+    return "" if self.is_flag and self.metavar is None else _display_type_rich(self, ctx)
+
+
+TyperOption.display_type_rich = _flag_without_type
 
 app = typer.Typer(help="Technology-security early-warning system.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)

@@ -69,7 +69,7 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
 @app.command()
 def train(input: Annotated[Path, typer.Option("--input", help="labelled documents, JSON Lines (.gz accepted)")],
           output: Annotated[Path, typer.Option("--output", help="model directory to write")],
-          skip_bad: Annotated[bool, typer.Option("--skip-bad")] = False) -> None:
+          skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report how many and why")] = False) -> None:
     """Train the technology classifier from labelled documents."""
     from ews.kernel.records import InputError, read_jsonl
     from ews.kernel.schema import ClassifyInput
@@ -91,7 +91,7 @@ def train(input: Annotated[Path, typer.Option("--input", help="labelled document
 @app.command()
 def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,period,count")],
            output: Annotated[Path, typer.Option("--output", help="flags, JSON Lines")],
-           skip_bad: Annotated[bool, typer.Option("--skip-bad")] = False,
+           skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed rows and report how many and why")] = False,
            as_of: Annotated[Optional[str], typer.Option("--as-of", help="data cut-off date YYYY-MM-DD: later periods are incomplete")] = None) -> None:
     """Flag surges and drops in count series."""
     from ews.kernel.periods import PeriodError
@@ -121,7 +121,7 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
 
 
 @app.command()
-def sources(as_json: Annotated[bool, typer.Option("--json")] = False,
+def sources(as_json: Annotated[bool, typer.Option("--json", help="print as a JSON array")] = False,
             demo: Annotated[bool, typer.Option("--demo", help="the bundled demo sources")] = False) -> None:
     """List the source registry with each source's last health record."""
     from crawlers.registry import RegistryError, load_registry
@@ -170,8 +170,8 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
 
 
 @app.command()
-def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
-          port: Annotated[int, typer.Option()] = 8080) -> None:
+def serve(host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="port to listen on")] = 8080) -> None:
     """Serve the analyst review web app and its JSON API."""
     import uvicorn
 
@@ -182,7 +182,7 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
 
 @app.command()
 def reparse(source: Annotated[Optional[str], typer.Option("--source", help="only this source id")] = None,
-            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+            as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False) -> None:
     """Re-parse documents from the raw archive without fetching (idempotent: a second run writes nothing)."""
     from crawlers.registry import RegistryError, load_registry
     from crawlers.reparse import reparse as run_reparse

@@ -17,7 +17,7 @@ def forecast(input: Annotated[Optional[Path], typer.Option("--input", help="CSV 
              horizon: Annotated[int, typer.Option("--horizon", help="periods ahead")] = 3,
              output: Annotated[Path, typer.Option("--output", help="forecasts, JSON Lines")] = Path("forecast.jsonl"),
              policy: Annotated[bool, typer.Option("--policy", help="policy activity per field x country from the store")] = False,
-             skip_bad: Annotated[bool, typer.Option("--skip-bad")] = False) -> None:
+             skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed rows and report them")] = False) -> None:
     """Forecast count series with 80 % and 95 % intervals, the model chosen per series by rolling origin."""
     from analysis.forecast import ForecastError, forecast_counts, policy_activity_forecast
     from ews.kernel.periods import PeriodError
@@ -73,7 +73,7 @@ def _stage1(documents: bool = True):
 
 @app.command()
 def risk(field: Annotated[Optional[str], typer.Option("--field", help="field id, e.g. battery")] = None,
-         as_json: Annotated[bool, typer.Option("--json")] = False,
+         as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
          as_of: Annotated[Optional[str], typer.Option("--as-of", help="last period to use, e.g. 2024-06")] = None) -> None:
     """Risk score per technology in [0, 1] with its components (weights in analysis/data/risk_weights.yaml)."""
     import json

@@ -104,3 +104,44 @@ def risk(field: Annotated[Optional[str], typer.Option("--field", help="field id,
         main = sorted(((k, v) for k, v in r.components.items() if "." not in k), key=lambda kv: -kv[1])[:4]
         t.add_row(r.technology, f"{r.score:.3f}", ", ".join(f"{k} {v:.2f}" for k, v in main))
     out.print(t)
+
+
+@app.command()
+def issues(field: Annotated[str, typer.Option("--field", help="field id, e.g. battery")],
+           period: Annotated[Optional[str], typer.Option("--period", help="last period of the window: YYYY-MM, YYYY-Qn or YYYY (default: the newest month)")] = None,
+           as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False) -> None:
+    """The field's issues: key phrases in Korean and English, growth, security relevance, documents, alerts."""
+    import json
+
+    from rich.table import Table
+
+    from analysis.issues import IssueError, IssueHistory, discover_issues
+    from analysis.summarise import summarise_issues
+    from ews.app.cli._app import out
+    from ews.kernel.config import get_settings
+    from ews.kernel.periods import PeriodError, granularity
+
+    tax = _field_or_fail(field)
+    if period is not None:
+        try:
+            granularity(period)
+        except PeriodError as e:
+            fail(f"--period: {e}")
+    data = _stage1()
+    history = IssueHistory(get_settings().home / "analysis" / "issues" / f"{field}.json")
+    try:
+        found = discover_issues(data.documents, data.tagged, field, period=period, alerts=data.alerts,
+                                history=history, taxonomy=tax)
+    except IssueError as e:
+        fail(str(e))
+    summarise_issues(found, data.documents)
+    if as_json:
+        sys.stdout.write(json.dumps([i.public() for i in found], ensure_ascii=False, indent=1) + "\n")
+        return
+    t = Table(title=f"Issues in {field}" + (f" up to {found[0].period}" if found else ": none (no documents in the window)"))
+    for c in ("id", "status", "key phrases (ko / en)", "documents", "growth", "relevance", "alerts"):
+        t.add_column(c)
+    for i in found:
+        t.add_row(i.id, i.status, " · ".join(i.phrases["ko"][:3]) + " / " + " · ".join(i.phrases["en"][:3]),
+                  str(i.size), f"{i.growth:+.2f}", f"{i.relevance:.2f}", str(len(i.alerts)))
+    out.print(t)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)
 
-.PHONY: install demo test test-fast lint bench lock clean
+.PHONY: install demo test test-fast lint bench lock clean system-deps
 
 install: $(STAMP)
 
@@ -30,6 +30,13 @@ test-fast: install
 lint: install
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check .
+
+# Debian packages the PDF briefings need (WeasyPrint's Pango, Korean fonts) and their tests (poppler-utils).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils
+system-deps:
+	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then echo "system packages present"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+	else echo "as root: apt-get install $(SYSTEM_PACKAGES)"; exit 1; fi
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock:

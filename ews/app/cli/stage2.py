@@ -145,3 +145,43 @@ def issues(field: Annotated[str, typer.Option("--field", help="field id, e.g. ba
         t.add_row(i.id, i.status, " · ".join(i.phrases["ko"][:3]) + " / " + " · ".join(i.phrases["en"][:3]),
                   str(i.size), f"{i.growth:+.2f}", f"{i.relevance:.2f}", str(len(i.alerts)))
     out.print(t)
+
+
+@app.command()
+def report(field: Annotated[str, typer.Option("--field", help="field id, e.g. battery")],
+           output: Annotated[Path, typer.Option("--output", help="directory to write the HTML and PDF into")],
+           period: Annotated[Optional[str], typer.Option("--period", help="month of the briefing, YYYY-MM (default: the latest complete month of the data)")] = None,
+           annual: Annotated[Optional[int], typer.Option("--annual", help="write the annual patent-trend report of this year instead")] = None) -> None:
+    """Write the field's monthly briefing (or, with --annual, its annual patent-trend report) as HTML and PDF."""
+    from analysis.briefing import BriefingError, write_annual, write_briefing
+    from analysis.issues import IssueError
+    from ews.kernel.config import get_settings
+    from ews.kernel.periods import PeriodError, granularity
+    from ews.kernel.store import Store
+
+    tax = _field_or_fail(field)
+    if period is not None and annual is not None:
+        fail("give either --period YYYY-MM or --annual YYYY, not both")
+    if annual is not None and not 1900 <= annual <= 2999:
+        fail(f"--annual {annual}: not a year")
+    if period is not None:
+        try:
+            granularity(period)
+        except PeriodError as e:
+            fail(f"--period: {e}")
+    if output.exists() and not output.is_dir():
+        fail(f"--output {output}: exists and is not a directory")
+    settings = get_settings()
+    data = _stage1()
+    try:
+        if annual is not None:
+            with Store(settings.home) as store:
+                paths = write_annual(store, data, field, annual, output, tax, home=settings.home)
+        else:
+            paths = write_briefing(data, field, period, output, tax, home=settings.home)
+    except (BriefingError, IssueError, PeriodError) as e:
+        fail(str(e))
+    except OSError as e:
+        fail(f"cannot write the report into {output}: {e}")
+    for kind, path in paths.items():
+        sys.stdout.write(f"{kind}\t{path}\n")

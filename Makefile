@@ -5,9 +5,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)
 
-.PHONY: install demo test test-fast lint bench lock clean system-deps
+.PHONY: install os-packages demo test test-fast lint bench lock clean
 
 install: $(STAMP)
+
+# Debian packages the reports, PDFs and browser tests use: CJK fonts (Korean in charts, pages and PDFs),
+# pango for WeasyPrint, poppler for rendering PDF pages in tests, Chromium for the browser tests.
+# Installed where apt-get can be used (root or sudo); elsewhere it names what is missing.
+OS_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium
+os-packages:
+	@missing=$$(for p in $(OS_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "Debian packages: all present ($(OS_PACKAGES))"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "warning: Debian packages missing: $$missing (Korean text in reports, PDFs and browser tests need them)"; fi
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
@@ -30,13 +41,6 @@ test-fast: install
 lint: install
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check .
-
-# Debian packages the PDF briefings need (WeasyPrint's Pango, Korean fonts) and their tests (poppler-utils).
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils
-system-deps:
-	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then echo "system packages present"; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
-	else echo "as root: apt-get install $(SYSTEM_PACKAGES)"; exit 1; fi
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock:

@@ -12,8 +12,9 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 DOCUMENTS = Asset("ews://documents")
 # Cron expressions per source kind; a data-interval timetable makes each run's interval the crawl window
-# (Airflow 3's plain cron schedules give runs an empty interval).
-SCHEDULES = {"policy": "0 1 * * *", "patent": "0 2 * * 1", "paper": "0 3 * * 1"}
+# (Airflow 3's plain cron schedules give runs an empty interval). Intervals start and end at midnight UTC,
+# so `airflow dags test ews_crawl_patent 2024-06-03` crawls the week ending (exclusive) on that date.
+SCHEDULES = {"policy": "0 0 * * *", "patent": "0 0 * * 1", "paper": "0 0 * * 1"}
 
 
 def _on_failure(context) -> None:

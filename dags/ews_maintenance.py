@@ -27,7 +27,7 @@ def _args(timeout: dt.timedelta) -> dict:
             "max_retry_delay": dt.timedelta(hours=2), "execution_timeout": timeout, "on_failure_callback": _on_failure}
 
 
-@dag(dag_id="ews_retrain", schedule=CronDataIntervalTimetable("0 4 2 * *", timezone="UTC"),
+@dag(dag_id="ews_retrain", schedule=CronDataIntervalTimetable("0 0 2 * *", timezone="UTC"),
      start_date=dt.datetime(2024, 1, 1), catchup=False, default_args=_args(dt.timedelta(hours=4)),
      tags=["ews", "maintenance", "model"], max_active_runs=1,
      doc_md="Monthly: train the classifier on the crawled patents; promote it only if no worse on held-out patents.")
@@ -43,7 +43,7 @@ def ews_retrain():
     retrain()
 
 
-@dag(dag_id="ews_annual_report", schedule=CronDataIntervalTimetable("0 5 1 1 *", timezone="UTC"),
+@dag(dag_id="ews_annual_report", schedule=CronDataIntervalTimetable("0 0 1 1 *", timezone="UTC"),
      start_date=dt.datetime(2015, 1, 1), catchup=False, default_args=_args(dt.timedelta(hours=1)),
      tags=["ews", "maintenance", "report"], max_active_runs=1,
      doc_md="Yearly: per-field patent trends of the year the data interval covers (reports/annual/<year>/).")

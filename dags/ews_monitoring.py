@@ -47,14 +47,14 @@ def ews_monitoring():
         return detect_alerts()
 
     @task
-    def index(alerts: dict) -> dict | None:
+    def index(alerts: dict) -> dict:
         from ews.app.tasks import credentials_from_airflow, index_to_elasticsearch, scrubbed
 
         credentials_from_airflow()  # the ews_elasticsearch connection, when EWS_ES_* are not in the environment
         return scrubbed(index_to_elasticsearch)
 
     @task
-    def report(indexed: dict | None) -> str:
+    def report(indexed: dict) -> str:
         from ews.app.tasks import write_report
 
         return write_report()

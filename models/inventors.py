@@ -22,9 +22,12 @@ Steps:
    an applicant of a company group not seen in the history, and the inventor's
    address, if given, not Korean; that filing must be tagged with a strategic
    technology. The foreign filing must be tied to the Korean history by
-   evidence, never by a bare name: a shared co-inventor, or the same *rare*
-   full name (the name key belongs to no other person in the data) in the same
-   technology.
+   evidence, never by a bare name: a shared co-inventor, or the same full name
+   held by no other person in the stored data (the name key belongs to one
+   Korean person and one foreign group only) in the same technology. That is
+   uniqueness in the data, not rarity in the population: no name-frequency
+   table is used, so a common name ("Jaewon Kim") can be unique in a small
+   store; the explanation says exactly that and the tie is the weaker kind.
 
 Precision over recall (a false accusation is costly): every condition above
 errs towards silence. Each alert carries its evidence (patent ids, dates,
@@ -261,7 +264,7 @@ def find_moves(documents: Iterable[Document], tagged: Iterable[TaggedDocument], 
     mentions = _mentions(documents, tagged)
     moves = []
     for key, persons in sorted(disambiguate(mentions).items()):
-        rare = len(persons) <= 2  # at most one Korean person and one foreign group carry this name
+        unique_in_data = len(persons) <= 2  # at most one Korean person and one foreign group carry this name
         home_persons = [g for g in persons if sum(m.home for m in g) >= min_prior]
         if not home_persons:
             continue
@@ -278,8 +281,8 @@ def find_moves(documents: Iterable[Document], tagged: Iterable[TaggedDocument], 
                         continue
                     if m.coinventors & home_coinv:
                         candidates.append((m, "shared co-inventor: " + ", ".join(sorted(m.coinventors & home_coinv))))
-                    elif rare and len(persons) == (1 if group is home_group else 2) and (m.techs & home_techs):
-                        candidates.append((m, "same rare full name in the same technology: "
+                    elif unique_in_data and len(persons) == (1 if group is home_group else 2) and (m.techs & home_techs):
+                        candidates.append((m, "same full name, held by no other person in the stored data, in the same technology: "
                                               + ", ".join(sorted(m.techs & home_techs))))
             if not candidates:
                 continue
@@ -318,7 +321,7 @@ def move_alert(move: Move, now: dt.datetime | None = None) -> Alert:
     return Alert(
         id=alert_id(DETECTOR, series, move.period), detector=DETECTOR, series=series, period=move.period,
         direction="move", observed=float(len(move.abroad)), expected=0.0, score=score, severity=severity,
-        method=f"{DETECTOR}(min_prior=2,tie=co-inventor|rare-name+technology)", explanation=explanation,
+        method=f"{DETECTOR}(min_prior=2,tie=co-inventor|unique-name-in-data+technology)", explanation=explanation,
         evidence={"detector": DETECTOR, "kind": "inventor_abroad", "inventor": move.key,
                   "technology": move.technologies[0] if move.technologies else None,
                   "field": move.technologies[0].split(".")[0] if move.technologies else None,

@@ -48,18 +48,23 @@ def classify(store: Store, model_dir: Path | None = None) -> int:
 
 
 def count(store: Store, granularity: str = "month", as_of: dt.date | None = None) -> int:
+    """Count series up to `as_of`, by default the store's data cut-off (`Store.data_cutoff`)."""
     from models.aggregate import build_counts
+
+    as_of = as_of or store.data_cutoff()
 
     counts = build_counts(store.iter_documents(), store.iter_tagged(), granularity=granularity, as_of=as_of)
     return store.replace_counts(counts)
 
 
 def detect_and_alert(store: Store, as_of: dt.date | None = None) -> dict[str, int]:
+    """Detect and alert with periods after `as_of` (by default the store's data cut-off) incomplete."""
     from alerts.build import alert_from_silent_source, alerts_from_detections
     from crawlers.health import silent_sources
     from models.detect import detect_counts
     from models.inventors import detect_inventor_moves
 
+    as_of = as_of or store.data_cutoff()
     detections = detect_counts(store.read_counts(), as_of=as_of)
     alerts = alerts_from_detections(detections, store=store)
     alerts += detect_inventor_moves(store.iter_documents(), store.iter_tagged())
@@ -78,3 +83,21 @@ def report(store: Store, out_dir: Path) -> Path:
     from analysis.run_report import write_report
 
     return write_report(store, out_dir)
+
+
+def monitor(store: Store, reports_dir: Path, summary: RunSummary | None = None,
+            as_of: dt.date | None = None) -> RunSummary:
+    """The monitoring stages in order on what is stored: classify, count, detect and alert, index, report.
+
+    `ews run` calls this after crawling; the `ews_monitoring` DAG runs the same stage functions one
+    task each. Both take the data cut-off from the store, so they give the same answer on the same data.
+    """
+    summary = summary or RunSummary()
+    summary.tagged = classify(store)
+    summary.series = count(store, as_of=as_of)
+    summary.alerts = detect_and_alert(store, as_of=as_of)
+    summary.index = index(store)
+    summary.report = report(store, reports_dir)
+    summary.store = store.stats()
+    summary.alert_list = store.list_alerts()
+    return summary

@@ -13,34 +13,29 @@ from ews.kernel.store import Store
 
 
 def run_pipeline(demo: bool = False, window: tuple[dt.date | None, dt.date | None] = (None, None),
-                 as_of: dt.date | None = None) -> pipeline.RunSummary:
+                 as_of: dt.date | None = None, crawl: bool = True) -> pipeline.RunSummary:
+    """Crawl (unless `crawl` is False), then the monitoring stages on what is stored."""
     from crawlers.registry import load_registry
 
     settings = get_settings()
     summary = pipeline.RunSummary()
     with ExitStack() as stack:
         store = stack.enter_context(Store(settings.home))
-        if demo:
-            from crawlers.demo import DEMO_AS_OF, DEMO_WINDOW, DemoSite
+        summary.documents = {"before": store.count_documents()}
+        if crawl:
+            if demo:
+                from crawlers.demo import DEMO_WINDOW, DemoSite
 
-            site = stack.enter_context(DemoSite())
-            sources = load_registry(demo=True, base_url=site.url)
-            start, end = window[0] or DEMO_WINDOW[0], window[1] or DEMO_WINDOW[1]
-            as_of = as_of or DEMO_AS_OF
-        else:
-            sources = load_registry()
-            end = window[1] or dt.date.today()
-            start = window[0] or end - dt.timedelta(days=7)
-        before = store.count_documents()
-        summary.health = pipeline.crawl(store, sources, start, end)
-        summary.documents = {"before": before, "after": store.count_documents()}
-        summary.tagged = pipeline.classify(store)
-        summary.series = pipeline.count(store, as_of=as_of)
-        summary.alerts = pipeline.detect_and_alert(store, as_of=as_of)
-        summary.index = pipeline.index(store)
-        summary.report = pipeline.report(store, settings.reports_dir)
-        summary.store = store.stats()
-        summary.alert_list = store.list_alerts()
+                site = stack.enter_context(DemoSite())
+                sources = load_registry(demo=True, base_url=site.url)
+                start, end = window[0] or DEMO_WINDOW[0], window[1] or DEMO_WINDOW[1]
+            else:
+                sources = load_registry()
+                end = window[1] or dt.date.today()
+                start = window[0] or end - dt.timedelta(days=7)
+            summary.health = pipeline.crawl(store, sources, start, end)
+        summary.documents["after"] = store.count_documents()
+        pipeline.monitor(store, settings.reports_dir, summary, as_of=as_of)
     return summary
 
 
@@ -56,6 +51,9 @@ def print_summary(summary: pipeline.RunSummary, console: Console) -> None:
                   f"({summary.documents.get('after', 0) - summary.documents.get('before', 0)} new), "
                   f"tagged: {summary.tagged}, count rows: {summary.series}, "
                   f"alerts: {summary.alerts.get('inserted', 0)} new, {summary.alerts.get('updated', 0)} updated")
+    if not summary.documents.get("after"):
+        console.print("[yellow]warning:[/] the store holds no documents: nothing was crawled or ingested, "
+                      "so there is nothing to classify, count or alert on")
     alerts = getattr(summary, "alert_list", [])
     if alerts:
         a = Table(title=f"Alerts ({len(alerts)})")

@@ -57,12 +57,15 @@ def detect_alerts(as_of: str | None = None) -> dict:
         return pipeline.detect_and_alert(store, as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None)
 
 
-def index_to_elasticsearch() -> dict | None:
-    """Raises when the cluster refused part of the run, so Airflow retries; the outbox keeps the rest."""
+def index_to_elasticsearch() -> dict:
+    """Raises when the cluster refused part of the run, so Airflow retries; the outbox keeps the rest.
+
+    Without Elasticsearch the answer says so (a task returning None leaves no XCom, and the next
+    task's pull of it is logged as an error on every run)."""
     with Store(get_settings().home) as store:
         res = pipeline.index(store)
     if res is None:
-        return None
+        return {"indexed": False, "reason": "EWS_ES_URL is not set: the embedded store is the alert store"}
     if not res.ok:
         raise RuntimeError(f"indexing incomplete: {'; '.join(res.errors[:3])}")
     from alerts.sync import describe

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ews.kernel.ids import stable_id
-from ews.kernel.schema import Alert, Document, SourceHealth, TaggedDocument
+from ews.kernel.schema import Alert, Document, SourceHealth, TaggedDocument, document_date
 
 if TYPE_CHECKING:  # pandas costs seconds to import; crawl subprocesses never need it
     import pandas as pd
@@ -241,6 +241,19 @@ class Store:
         row = self._conn.execute("SELECT body FROM health WHERE source=? ORDER BY started_at DESC LIMIT 1",
                                  (source,)).fetchone()
         return SourceHealth.model_validate_json(row[0]) if row else None
+
+    def data_cutoff(self) -> dt.date | None:
+        """The last day the stored data covers: the end of the newest crawl window (exclusive) less a day,
+        or, where nothing was crawled (documents ingested in bulk), the newest document date.
+
+        The one cut-off every path uses (`ews run`, the DAGs, the reports), so periods after it are
+        incomplete everywhere alike and never raise drops.
+        """
+        ends = [h.window_end for h in self.health_records() if h.ok and h.window_end is not None]
+        if ends:
+            return max(ends) - dt.timedelta(days=1)
+        dates = [d for d in (document_date(doc) for doc in self.iter_documents()) if d is not None]
+        return max(dates) if dates else None
 
     def get_state(self, source: str) -> dict:
         row = self._conn.execute("SELECT body FROM source_state WHERE source=?", (source,)).fetchone()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ews.kernel.schema import ClassifyInput
 from models.classify.base import ModelError
+from models.classify.terms import has_hangul
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "shipped" / "classifier"
 HELDOUT_SHARE = 0.2
@@ -209,8 +210,7 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     final.info = {
         "version": version, "kind": "text", "format": 2, "taxonomy_version": tax.version,
         "created": created.isoformat(),
-        "training": {"source": source, **summary, "documents_by_language": dict(
-            Counter("ko" if any("\uac00" <= c <= "\ud7a3" for c in r.text[:2000]) else "other" for r in kept)),
+        "training": {"source": source, **summary, "documents_by_language": dict(Counter(_language_of(r) for r in kept)),
             "documents_none": sum(1 for labs in labels if not labs),
             "positives": dict(sorted(positives.items())), "trained_technologies": int(final.trained_.sum()),
             "heldout_documents": len(te)},
@@ -231,6 +231,16 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
         if tmp.exists():
             shutil.rmtree(tmp)
     return final.info
+
+
+def _language_of(r: ClassifyInput) -> str:
+    """The record's stated language, else Korean where its opening has Hangul, English where it has Latin letters."""
+    if r.lang:
+        return r.lang
+    opening = f"{r.title} {r.text[:2000]}"
+    if has_hangul(opening):
+        return "ko"
+    return "en" if any("a" <= c.lower() <= "z" for c in opening) else "unknown"
 
 
 def _text_only(r: ClassifyInput) -> ClassifyInput:

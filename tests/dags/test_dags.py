@@ -28,12 +28,23 @@ def test_schedules_data_intervals(airflow_home):
 
     bag = DagBag(dag_folder=str(DAGS))
     utc = dt.UTC
-    expect = {"ews_crawl_policy": (dt.datetime(2024, 5, 31, 1, tzinfo=utc), dt.datetime(2024, 6, 1, 1, tzinfo=utc)),
-              "ews_crawl_patent": (dt.datetime(2024, 5, 20, 2, tzinfo=utc), dt.datetime(2024, 5, 27, 2, tzinfo=utc)),
-              "ews_retrain": (dt.datetime(2024, 4, 2, 4, tzinfo=utc), dt.datetime(2024, 5, 2, 4, tzinfo=utc)),
-              "ews_annual_report": (dt.datetime(2023, 1, 1, 5, tzinfo=utc), dt.datetime(2024, 1, 1, 5, tzinfo=utc))}
+    expect = {"ews_crawl_policy": (dt.datetime(2024, 5, 31, tzinfo=utc), dt.datetime(2024, 6, 1, tzinfo=utc)),
+              "ews_crawl_patent": (dt.datetime(2024, 5, 20, tzinfo=utc), dt.datetime(2024, 5, 27, tzinfo=utc)),
+              "ews_retrain": (dt.datetime(2024, 4, 2, tzinfo=utc), dt.datetime(2024, 5, 2, tzinfo=utc)),
+              "ews_annual_report": (dt.datetime(2023, 1, 1, tzinfo=utc), dt.datetime(2024, 1, 1, tzinfo=utc))}
     for dag_id, (start, end) in expect.items():
         iv = bag.dags[dag_id].timetable.infer_manual_data_interval(run_after=dt.datetime(2024, 6, 1, 6, tzinfo=utc))
+        assert (iv.start, iv.end) == (start, end), dag_id
+    # the README's examples: the date given to `airflow dags test` is when the run happens; it covers the
+    # interval that ended then
+    readme = (DAGS.parent / "README.md").read_text(encoding="utf-8")
+    examples = {"ews_crawl_patent": (dt.datetime(2024, 6, 3, tzinfo=utc), "the week ending 2024-06-03",
+                                     (dt.datetime(2024, 5, 27, tzinfo=utc), dt.datetime(2024, 6, 3, tzinfo=utc))),
+                "ews_annual_report": (dt.datetime(2025, 1, 1, tzinfo=utc), "the 2024 report",
+                                      (dt.datetime(2024, 1, 1, tzinfo=utc), dt.datetime(2025, 1, 1, tzinfo=utc)))}
+    for dag_id, (run_after, comment, (start, end)) in examples.items():
+        assert f"dags test {dag_id} {run_after.date()}" in readme and comment in readme
+        iv = bag.dags[dag_id].timetable.infer_manual_data_interval(run_after=run_after)
         assert (iv.start, iv.end) == (start, end), dag_id
     iv = bag.dags["ews_taxonomy_review"].timetable.infer_manual_data_interval(run_after=dt.datetime(2026, 1, 1, tzinfo=utc))
     assert (iv.start.year, iv.end.year) == (2024, 2026)

@@ -282,6 +282,8 @@ def test_train_labels_through_concordance(tmp_path):
     info = train_classifier(recs, tmp_path / "m", source="cpc")
     assert info["training"]["labels_from_cpc"] == len(recs)
     assert info["training"]["positives"] == {"semi.memory": 12}
+    # English text without a stated language is counted as English, not "other"
+    assert set(info["training"]["documents_by_language"]) <= {"en", "ko"}, info["training"]["documents_by_language"]
 
 
 def test_train_rejects_unusable_data(tmp_path):

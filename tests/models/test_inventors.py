@@ -99,10 +99,11 @@ def test_a_common_name_without_a_tie_is_never_flagged():
     assert run(pairs) == []
 
 
-def test_a_rare_name_in_the_same_technology_is_enough_but_not_in_another():
+def test_a_name_unique_in_the_data_in_the_same_technology_is_enough_but_not_in_another():
     pairs = mover_history(coinventor_abroad="Wei Wang")
     alerts = run(pairs)
-    assert len(alerts) == 1 and alerts[0].evidence["tie"].startswith("same rare full name")
+    assert len(alerts) == 1 and alerts[0].evidence["tie"].startswith("same full name, held by no other person in the stored data")
+    assert "rare" not in alerts[0].explanation  # nothing measured how rare a name is
     assert run(mover_history(coinventor_abroad="Wei Wang", tech_abroad="battery.li_ion")) == []
 
 

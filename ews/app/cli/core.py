@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -136,32 +137,44 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="print as a JSO
         for s in regs:
             h = store.last_health(s.id)
             rows.append({**s.public(), "last_run": None if h is None else {
-                "time": h.finished_at.isoformat(), "items": h.items, "errors": h.errors}})
+                "time": h.finished_at.isoformat(), "items": h.items, "errors": h.errors},
+                # whether each key is there, never its value
+                "credentials": {v: bool(os.environ.get(v)) for v in s.credential_variables()}})
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
         return
     t = Table(title=f"{len(rows)} sources")
-    for c in ("id", "kind", "country", "language", "schedule", "endpoint", "last run"):
+    for c in ("id", "kind", "country", "language", "schedule", "endpoint", "keys", "last run"):
         t.add_column(c)
     for r in rows:
         lr = r["last_run"]
-        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], r["endpoint"],
+        keys = ", ".join(f"{v} {'set' if ok else '[red]missing[/]'}" for v, ok in r["credentials"].items()) or "none needed"
+        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], r["endpoint"], keys,
                   "never" if lr is None else f"{lr['time'][:16]} {lr['items']} items, {lr['errors']} errors")
     out.print(t)
 
 
 @app.command()
 def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sample sources served on 127.0.0.1")] = False,
+        no_crawl: Annotated[bool, typer.Option("--no-crawl", help="skip crawling: run the monitoring stages on what is stored")] = False,
         start: Annotated[Optional[str], typer.Option(help="crawl window start YYYY-MM-DD")] = None,
         end: Annotated[Optional[str], typer.Option(help="crawl window end YYYY-MM-DD (exclusive)")] = None) -> None:
     """Run the whole pipeline once: crawl, classify, count, detect, alert, report."""
     from ews.app.runner import run_pipeline
 
+    if demo and no_crawl:
+        fail("--demo crawls the sample sources and --no-crawl crawls nothing: choose one")
+
     try:
         window = (dt.date.fromisoformat(start) if start else None, dt.date.fromisoformat(end) if end else None)
     except ValueError as e:
         fail(f"bad window date: {e}")
-    summary = run_pipeline(demo=demo, window=window)
+    if window[0] and window[1] and window[0] >= window[1]:
+        fail(f"empty crawl window: --start {window[0]} is not before --end {window[1]}")
+    from ews.kernel.config import get_settings
+
+    out.print(f"data directory: {get_settings().home} (set EWS_HOME to use another)", highlight=False)
+    summary = run_pipeline(demo=demo, window=window, crawl=not no_crawl)
     from ews.app.runner import print_summary
 
     print_summary(summary, out)

@@ -26,8 +26,10 @@ technology's Korean name.
 
 Ranking: `rank` = mean of `relevance` and the growth mapped to [0, 1].
 - growth: log2 of (documents in the later half of the window + 1) / (earlier half + 1);
-- relevance: 0.7 x the share of the group's documents naming a term of
-  `analysis/data/security_terms.yaml` + 0.3 x (1 - exp(-linked alerts / 2)),
+- relevance: 0.7 x the mean over the group's documents of the largest weight
+  of the security-term groups each names (`analysis/data/security_terms.yaml`:
+  export controls, sanctions, entity lists 1; supply chain 0.7; talent 0.5;
+  standards 0.4) + 0.3 x (1 - exp(-linked alerts / 2)),
   an alert being linked when its evidence names one of the group's documents.
 
 Tracking: each run's issues are kept per field and period
@@ -48,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.resources import security_groups
+from analysis.resources import security_groups, security_weight
 from ews.kernel.files import write_text_atomic
 from ews.kernel.ids import stable_id
 from ews.kernel.periods import granularity, period_of, to_period
@@ -300,11 +302,11 @@ def discover_issues(documents, tagged, field_id: str, period: str | None = None,
         n_early = sum(n for p, n in per_period.items() if p in early)
         growth = math.log2((n_late + 1) / (n_early + 1))
         sec = Counter()
-        flagged = 0
+        flagged = 0.0
         for d in docs:
             found = security_groups(f"{d.title}\n{d.text}")
             sec.update(found)
-            flagged += bool(found)
+            flagged += security_weight(found)
         linked = sorted(a for a, adocs in alert_docs.items() if adocs & set(ids))
         relevance = 0.7 * flagged / len(docs) + 0.3 * (1 - math.exp(-len(linked) / 2))
         top_terms = [t for t, _ in ranked[:20]]

@@ -33,9 +33,16 @@ def security_patterns() -> dict[str, re.Pattern]:
     groups = load_data("security_terms.yaml")["groups"]
     out = {}
     for name, langs in groups.items():
-        terms = [t for lang in ("en", "ko") for t in langs.get(lang, [])]
-        out[name] = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+        en = [rf"\b{re.escape(t)}s?\b" for t in sorted(langs.get("en", []), key=len, reverse=True)]
+        ko = [re.escape(t) for t in sorted(langs.get("ko", []), key=len, reverse=True)]
+        out[name] = re.compile("|".join(en + ko), re.IGNORECASE)
     return out
+
+
+def security_weight(groups: list[str]) -> float:
+    """The largest weight (security_terms.yaml) of the groups a text names; 0 for none."""
+    weights = load_data("security_terms.yaml").get("weights") or {}
+    return max((float(weights.get(g, 1.0)) for g in groups), default=0.0)
 
 
 def security_groups(text: str) -> list[str]:

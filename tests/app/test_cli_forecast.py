@@ -29,7 +29,7 @@ def test_forecasts_every_series_and_future_period(tmp_path):
 
 @pytest.mark.parametrize("content,args,message", [
     ("series,period,count\na,2024-13,1\n", [], "s.csv:2: invalid row: period '2024-13'"),
-    ("series,period,count\na,2024-01,nan\n", [], "s.csv:2: invalid row: count 'nan' is not a number"),
+    ("series,period,count\na,2024-01,nan\n", [], "s.csv:2: invalid row: count 'nan' is not a whole number"),
     ("series,period,count\na,2024-01,1\na,2024-01,2\n", [], "s.csv:3: duplicate row"),
     ("series,count\na,1\n", [], "header lacks column(s) period"),
     ("", [], "empty file"),

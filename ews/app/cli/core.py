@@ -45,14 +45,16 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
              skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report them")] = False,
              explain: Annotated[bool, typer.Option("--explain", help="add the evidence behind each technology")] = False) -> None:
     """Tag documents with technologies (one output line per input line, same order)."""
-    from ews.kernel.records import InputError, read_jsonl, write_jsonl_atomic
+    from ews.kernel.records import InputError, check_output_file, read_jsonl, write_jsonl_atomic
     from ews.kernel.schema import ClassifyInput
     from models.classify import ModelError, load_classifier
 
     try:
+        check_output_file(output)
         res = read_jsonl(input, ClassifyInput)
     except InputError as e:
         fail(str(e))
+    res.drop_duplicate_ids(str(input))
     report_bad(res.bad, skip_bad, "lines")
     try:
         clf = load_classifier(model)
@@ -72,14 +74,16 @@ def train(input: Annotated[Path, typer.Option("--input", help="labelled document
           output: Annotated[Path, typer.Option("--output", help="model directory to write")],
           skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report how many and why")] = False) -> None:
     """Train the technology classifier from labelled documents."""
-    from ews.kernel.records import InputError, read_jsonl
+    from ews.kernel.records import InputError, check_output_dir, read_jsonl
     from ews.kernel.schema import ClassifyInput
     from models.classify import ModelError, train_classifier
 
     try:
+        check_output_dir(output)
         res = read_jsonl(input, ClassifyInput)
     except InputError as e:
         fail(str(e))
+    res.drop_duplicate_ids(str(input))
     report_bad(res.bad, skip_bad, "lines")
     try:
         info = train_classifier(res.records, output, source=str(input))
@@ -95,8 +99,9 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
            skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed rows and report how many and why")] = False,
            as_of: Annotated[Optional[str], typer.Option("--as-of", help="data cut-off date YYYY-MM-DD: later periods are incomplete")] = None) -> None:
     """Flag surges and drops in count series."""
-    from ews.kernel.periods import PeriodError
-    from ews.kernel.records import InputError, read_count_csv, write_jsonl_atomic
+    import pandas as pd
+
+    from ews.kernel.records import InputError, check_output_file, read_count_csv, write_jsonl_atomic
     from models.detect import detect_counts
 
     cutoff = None
@@ -106,10 +111,13 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
         except ValueError:
             fail(f"--as-of {as_of!r} is not a date YYYY-MM-DD")
     try:
-        df, bad = read_count_csv(input)
-    except (InputError, PeriodError) as e:
+        check_output_file(output)
+        res = read_count_csv(input)
+    except InputError as e:
         fail(str(e))
-    report_bad(bad, skip_bad, "rows")
+    report_bad(res.bad, skip_bad, "rows")
+    good = [r for _, r in res.records]
+    df = pd.DataFrame([r.model_dump() for r in good], columns=["series", "period", "count"])
     from alerts.build import alerts_from_detections
 
     alerts = alerts_from_detections(detect_counts(df, as_of=cutoff))

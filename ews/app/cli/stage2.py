@@ -19,20 +19,26 @@ def forecast(input: Annotated[Optional[Path], typer.Option("--input", help="CSV 
              policy: Annotated[bool, typer.Option("--policy", help="policy activity per field x country from the store")] = False,
              skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed rows and report them")] = False) -> None:
     """Forecast count series with 80 % and 95 % intervals, the model chosen per series by rolling origin."""
+    import pandas as pd
+
     from analysis.forecast import ForecastError, forecast_counts, policy_activity_forecast
-    from ews.kernel.periods import PeriodError
-    from ews.kernel.records import InputError, read_count_csv, write_jsonl_atomic
+    from ews.kernel.records import InputError, check_output_file, read_count_csv, write_jsonl_atomic
 
     if not 1 <= horizon <= MAX_HORIZON:
         fail(f"--horizon must be between 1 and {MAX_HORIZON}, got {horizon}")
     if input is None and not policy:
         fail("give --input SERIES.csv, or --policy to forecast the stored policy activity")
+    try:
+        check_output_file(output)
+    except InputError as e:
+        fail(str(e))
     if input is not None:
         try:
-            df, bad = read_count_csv(input)
-        except (InputError, PeriodError) as e:
+            res = read_count_csv(input)
+        except InputError as e:
             fail(str(e))
-        report_bad(bad, skip_bad, "rows")
+        report_bad(res.bad, skip_bad, "rows")
+        df = pd.DataFrame([r.model_dump() for _, r in res.records], columns=["series", "period", "count"])
     else:
         from ews.kernel.store import Store
 

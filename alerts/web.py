@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Literal
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
@@ -25,13 +24,14 @@ from alerts.base import (
     Silence,
     now_utc,
 )
+from ews.kernel.schema import ALERT_DIRECTIONS, ALERT_STATUSES, AlertDirection, AlertStatus
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}
 th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}th{background:#f2f2f2}
-.surge{color:#b00020}.drop{color:#0b5394}.err{color:#b00020;font-weight:bold}</style></head><body>
+.surge{color:#b00020}.drop{color:#0b5394}.silent,.failure{color:#7a4a00}.err{color:#b00020;font-weight:bold}</style></head><body>
 <h1>{{ title }}</h1>{% block body %}{% endblock %}</body></html>"""
 
 _LIST = _PAGE.replace("{% block body %}{% endblock %}", """
@@ -40,15 +40,15 @@ _LIST = _PAGE.replace("{% block body %}{% endblock %}", """
 <select name="status"><option value="">any status</option>
 {% for s in statuses %}<option value="{{ s }}" {% if s == status %}selected{% endif %}>{{ s }}</option>{% endfor %}</select>
 <select name="direction"><option value="">any direction</option>
-{% for d in ['surge', 'drop', 'move'] %}<option value="{{ d }}" {% if d == direction %}selected{% endif %}>{{ d }}</option>{% endfor %}</select>
+{% for d in directions %}<option value="{{ d }}" {% if d == direction %}selected{% endif %}>{{ d }}</option>{% endfor %}</select>
 <button>filter</button></form>
 <p>{{ alerts|length }} alerts shown.</p>
 <table><tr><th>severity</th><th>series</th><th>period</th><th>direction</th><th>observed</th><th>expected</th>
 <th>status</th><th>assignee</th><th>explanation</th></tr>
 {% for r in alerts %}<tr><td>{{ '%.2f' % r.alert.severity }}</td>
 <td><a href="/alerts/{{ r.alert.id }}">{{ r.alert.series }}</a></td><td>{{ r.alert.period }}</td>
-<td class="{{ r.alert.direction }}">{{ r.alert.direction }}</td><td>{{ '%g' % r.alert.observed }}</td>
-<td>{{ '%.1f' % r.alert.expected }}</td><td>{{ r.alert.status }}</td><td>{{ r.assignee or '' }}</td>
+<td class="{{ r.alert.direction }}">{{ r.alert.direction }}</td><td>{{ '—' if r.alert.observed is none else '%g' % r.alert.observed }}</td>
+<td>{{ '—' if r.alert.expected is none else '%.1f' % r.alert.expected }}</td><td>{{ r.alert.status }}</td><td>{{ r.assignee or '' }}</td>
 <td>{{ r.alert.explanation }}</td></tr>{% endfor %}</table>""")
 
 _DETAIL = _PAGE.replace("{% block body %}{% endblock %}", """
@@ -76,14 +76,14 @@ _DETAIL = _PAGE.replace("{% block body %}{% endblock %}", """
 class ReviewIn(BaseModel):
     actor: str = Field(min_length=1)
     version: str = Field(min_length=1)
-    status: Literal["new", "triaged", "confirmed", "dismissed", "escalated"] | None = None
+    status: AlertStatus | None = None
     assignee: str | None = None
     note: str = ""
 
 
 class SilenceIn(BaseModel):
     series: str = Field(min_length=1)
-    direction: Literal["surge", "drop", "move"] | None = None
+    direction: AlertDirection | None = None
     hours: float = Field(default=24 * 7, gt=0, le=24 * 366)
     reason: str = ""
     created_by: str = Field(min_length=1)
@@ -106,16 +106,27 @@ def list_reports(reports_dir: Path) -> list[dict]:
             for p in files]
 
 
-def create_app(store_factory: Callable[[], AlertStore] | None = None, reports_dir: Path | None = None) -> FastAPI:
-    """The app; `store_factory` opens an alert store (default: the one the settings select); `reports_dir`
-    holds the reports it lists and serves (default: the settings' reports folder).
+def create_app(store_factory: Callable[[], AlertStore] | None = None, settings=None,
+               reports_dir: Path | None = None) -> FastAPI:
+    """The app; `store_factory` opens an alert store (default: the one `settings` select, the settings
+    built once here when not given); `reports_dir` holds the reports it lists and serves (default: the
+    settings' reports folder).
 
     A store is opened per request and closed after it: SQLite connections
     belong to one thread, and requests run in a thread pool.
     """
     from alerts.stores import open_alert_store
 
-    factory = store_factory or open_alert_store
+    if store_factory is None:
+        if settings is None:
+            from ews.kernel.config import load_settings
+
+            settings = load_settings()
+        chosen = settings
+
+        def store_factory() -> AlertStore:
+            return open_alert_store(chosen)
+    factory = store_factory
     app = FastAPI(title="Technology-security early warning: alert review", version="1")
 
     def get_store() -> Iterator[AlertStore]:
@@ -193,8 +204,8 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None, reports_di
               direction: str | None = None) -> str:
         query = _query(q, status, None, None, direction, None, None, None, None, False, 500, 0)
         return _env.from_string(_LIST).render(title="Alerts", alerts=store.search(query), q=q, status=status,
-                                              direction=direction,
-                                              statuses=["new", "triaged", "confirmed", "dismissed", "escalated"])
+                                              direction=direction, directions=ALERT_DIRECTIONS,
+                                              statuses=ALERT_STATUSES)
 
     @app.get("/alerts/{alert_id}", response_class=HTMLResponse)
     def detail(alert_id: str, request: Request, store: AlertStore = Depends(get_store)) -> str:
@@ -204,8 +215,9 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None, reports_di
         if r is None:
             raise HTTPException(404, f"no alert {alert_id}")
         a = r.alert
-        fields = [("series", a.series), ("period", a.period), ("direction", a.direction),
-                  ("observed", f"{a.observed:g}"), ("expected", f"{a.expected:.1f}"),
+        fields = [("kind", a.kind), ("series", a.series), ("period", a.period), ("direction", a.direction),
+                  ("observed", "—" if a.observed is None else f"{a.observed:g}"),
+                  ("expected", "—" if a.expected is None else f"{a.expected:.1f}"),
                   ("severity", f"{a.severity:.2f}"), ("status", a.status), ("assignee", r.assignee or ""),
                   ("method", a.method), ("explanation", a.explanation),
                   ("first seen", a.first_seen.isoformat()), ("last seen", a.last_seen.isoformat())]
@@ -244,8 +256,10 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None, reports_di
     def _reports_dir() -> Path:
         if reports_dir is not None:
             return Path(reports_dir)
-        from ews.kernel.config import get_settings
+        if settings is not None:
+            return settings.reports_dir
+        from ews.kernel.config import load_settings
 
-        return get_settings().reports_dir
+        return load_settings().reports_dir
 
     return app

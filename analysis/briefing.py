@@ -26,7 +26,6 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from alerts.build import series_parts
 from analysis import charts
 from analysis.forecast import forecast_counts, policy_activity_forecast
 from analysis.inputs import Stage1
@@ -37,7 +36,7 @@ from analysis.summarise import get_summariser, summarise_issues
 from ews.kernel.files import write_text_atomic
 from ews.kernel.periods import granularity, period_end, period_of, to_period
 from ews.kernel.schema import document_date
-from models.aggregate import parse_series_key
+from ews.kernel.series import SeriesKey
 
 FORECAST_MONTHS = 6
 FORECAST_YEARS = 2
@@ -79,15 +78,14 @@ def _facets(counts: pd.DataFrame, tech: str, facet: str, periods: set[str]) -> C
     rows = counts[counts["series"].str.startswith(prefix) & counts["period"].isin(periods)]
     out: Counter = Counter()
     for key, n in zip(rows["series"], rows["count"]):
-        out[parse_series_key(key)[facet]] += int(n)
+        out[SeriesKey.read(key).value] += int(n)
     return out
 
 
 def _field_alerts(alerts, field_id: str):
     out = []
     for a in alerts:
-        parts = series_parts(a.series)
-        fields = {parts.field} | {t.split(".", 1)[0] for t in (a.evidence or {}).get("technologies") or []}
+        fields = {SeriesKey.read(a.series).field} | {t.split(".", 1)[0] for t in (a.evidence or {}).get("technologies") or []}
         if field_id in fields:
             out.append(a)
     return out
@@ -157,7 +155,7 @@ def briefing_context(stage1: Stage1, field_id: str, period: str | None, taxonomy
     fc_input = cut[cut["series"].isin([f"tech:{k}" for k in history])] if len(cut) else cut
     fc = {f.series.split(":", 1)[1]: f.rows() for f in forecast_counts(fc_input, FORECAST_MONTHS)} if len(fc_input) else {}
     policy_rows = cut[cut["series"].str.startswith(f"field:{field_id}|policy:")] if len(cut) else cut
-    policy_fc = [{"series": f.series, "country": parse_series_key(f.series)["policy"], "model": f.model,
+    policy_fc = [{"series": f.series, "country": SeriesKey.read(f.series).value, "model": f.model,
                   "rows": f.rows()} for f in policy_activity_forecast(policy_rows, FORECAST_MONTHS)] if len(policy_rows) else []
     field_alerts = _field_alerts(stage1.alerts, field_id)
     alerts_new = [_alert_row(a) for a in sorted(field_alerts, key=lambda a: -a.severity) if a.period in month]

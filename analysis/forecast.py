@@ -214,11 +214,11 @@ def forecast_counts(df: pd.DataFrame, horizon: int) -> list[SeriesForecast]:
 def policy_activity_forecast(counts: pd.DataFrame, horizon: int) -> list[SeriesForecast]:
     """The plan's anticipation of policies (seed 001 l.1504-1505): policy documents per field × country, forecast.
 
-    Uses the store's `field:F|policy:CC` series (`models.aggregate`)."""
-    from models.aggregate import parse_series_key
+    Uses the store's `field:F|policy:CC` series (`ews.kernel.series`)."""
+    from ews.kernel.series import SeriesKey
 
     keys = [s for s in counts["series"].unique()
-            if set(parse_series_key(s)) == {"field", "policy"}]
+            if (k := SeriesKey.read(s)).subject_kind == "field" and k.corpus == "policy"]
     return forecast_counts(counts[counts["series"].isin(keys)], horizon)
 
 

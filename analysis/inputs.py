@@ -11,8 +11,6 @@ import pandas as pd
 
 from ews.kernel.schema import Alert, Document, TaggedDocument
 
-PAGE = 1000
-
 
 @dataclass
 class Stage1:
@@ -22,28 +20,16 @@ class Stage1:
     tagged: list[TaggedDocument]
 
 
-def all_alerts(alert_store) -> list[Alert]:
-    from alerts.base import AlertQuery
-
-    out, offset = [], 0
-    while True:
-        page = alert_store.search(AlertQuery(size=PAGE, offset=offset, include_silenced=True))
-        out += [r.alert for r in page]
-        if len(page) < PAGE:
-            return out
-        offset += PAGE
-
-
 def load_stage1(settings=None, documents: bool = True) -> Stage1:
     from alerts.stores import open_alert_store
-    from ews.kernel.config import get_settings
+    from ews.kernel.config import load_settings
     from ews.kernel.store import Store
 
-    settings = settings or get_settings()
+    settings = settings or load_settings()
     with Store(settings.home) as store:
         counts = store.read_counts()
         docs = list(store.iter_documents()) if documents else []
         tagged = list(store.iter_tagged()) if documents else []
-    with open_alert_store(settings) as alert_store:
-        alerts = all_alerts(alert_store)
+        with open_alert_store(settings, store) as alert_store:
+            alerts = alert_store.all_alerts()
     return Stage1(counts, alerts, docs, tagged)

@@ -55,7 +55,7 @@ from ews.kernel.files import write_text_atomic
 from ews.kernel.ids import stable_id
 from ews.kernel.periods import granularity, period_of, to_period
 from ews.kernel.schema import Document, document_date
-from models.classify.terms import has_hangul
+from ews.kernel.text import has_hangul
 from models.emerging import document_terms
 
 MIN_SIZE = 3

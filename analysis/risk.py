@@ -37,11 +37,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from alerts.build import series_parts
 from analysis.resources import load_data, security_groups
 from ews.kernel.periods import granularity, period_end
 from ews.kernel.schema import document_date
-from models.aggregate import parse_series_key
+from ews.kernel.series import SeriesKey
 
 OPEN = ("new", "triaged", "escalated")
 EXPORT_GROUPS = ("export_controls", "sanctions", "entity_listings")
@@ -104,13 +103,13 @@ def risk_scores(counts: pd.DataFrame, alerts: list | None = None, documents=None
     seen_techs = set()
     sums = _windows(counts, as_of, par["window"]) if len(counts) else {}
     for key, rp in sums.items():
-        dims = parse_series_key(key)
-        if "tech" in dims:
-            seen_techs.add(dims["tech"])
-            if set(dims) == {"tech", "country"}:
-                facets[dims["tech"]][dims["country"]] = rp
-        if set(dims) == {"field", "policy"}:
-            policy[dims["field"]][dims["policy"]] = rp
+        k = SeriesKey.read(key)
+        if k.subject_kind == "tech":
+            seen_techs.add(k.subject)
+            if k.corpus == "patent" and k.dimension == "country":
+                facets[k.subject][k.value] = rp
+        if k.subject_kind == "field" and k.corpus == "policy":
+            policy[k.subject][k.value] = rp
     export_docs = _export_control_documents(documents, tagged, home, as_of, par) if documents is not None else {}
     techs = technologies or sorted(seen_techs)
     out = []
@@ -170,7 +169,7 @@ def risk_scores(counts: pd.DataFrame, alerts: list | None = None, documents=None
 
 def _alert_tech(a) -> tuple[str | None, list[str]]:
     techs = list(a.evidence.get("technologies") or [])
-    tech = series_parts(a.series).technology or a.evidence.get("technology")
+    tech = SeriesKey.read(a.series).technology or a.evidence.get("technology")
     return tech, techs or ([tech] if tech else [])
 
 

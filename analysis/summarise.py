@@ -24,7 +24,7 @@ import re
 import urllib.request
 from typing import Protocol
 
-from models.classify.terms import has_hangul
+from ews.kernel.text import has_hangul
 from models.emerging import english_terms, korean_terms
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")

@@ -19,16 +19,19 @@ ANNUAL_SECTIONS = ["요약 · Summary", "Patents per technology per year", "Top 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
     """The demo sources crawled, classified, counted and detected, once for the module."""
+    from alerts.embedded import EmbeddedAlertStore
     from crawlers.demo import DEMO_AS_OF, DEMO_WINDOW, DemoSite
     from crawlers.registry import load_registry
     from ews.app import pipeline
+    from ews.kernel.config import load_settings
 
     home = tmp_path_factory.mktemp("demo-store")
+    settings = load_settings(home=home)
     with DemoSite() as site, Store(home) as store:
-        pipeline.crawl(store, load_registry(demo=True, base_url=site.url), *DEMO_WINDOW)
-        pipeline.classify(store)
+        pipeline.crawl(store, load_registry(demo=True, base_url=site.url), *DEMO_WINDOW, settings)
+        pipeline.classify(store, settings)
         pipeline.count(store, as_of=DEMO_AS_OF)
-        pipeline.detect_and_alert(store, as_of=DEMO_AS_OF)
+        pipeline.detect_and_alert(store, EmbeddedAlertStore(store), as_of=DEMO_AS_OF)
     return home
 
 

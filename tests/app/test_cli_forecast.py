@@ -1,5 +1,6 @@
 """`ews forecast` per the command-line contract: the contract fields, and bad input named without a traceback."""
 import json
+import os
 
 import pytest
 
@@ -58,7 +59,7 @@ def test_policy_forecast_reads_the_store(tmp_path):
 
     from ews.kernel.store import Store
 
-    with Store.from_settings() as store:
+    with Store(os.environ["EWS_HOME"]) as store:
         store.replace_counts(pd.DataFrame(
             [("field:semi|policy:US", f"2024-{m:02d}", m) for m in range(1, 13)]
             + [("tech:semi.memory", f"2024-{m:02d}", 3) for m in range(1, 13)], columns=["series", "period", "count"]))

@@ -1,5 +1,6 @@
 """`ews issues` on a store holding hand-made documents: the JSON contract, stable ids, bad input named."""
 import json
+import os
 
 from tests.analysis.issue_docs import planted_corpus
 from tests.app.cli import ews
@@ -9,7 +10,7 @@ def fill_store():
     from ews.kernel.store import Store
 
     docs, tags, solid = planted_corpus()
-    with Store.from_settings() as store:
+    with Store(os.environ["EWS_HOME"]) as store:
         store.upsert_documents(docs)
         store.upsert_tagged(tags)
     return solid

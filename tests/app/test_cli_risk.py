@@ -1,5 +1,6 @@
 """`ews risk`: scores with components from the store, an unknown field named with the known ones."""
 import json
+import os
 
 import pandas as pd
 
@@ -11,7 +12,7 @@ def test_risk_json_lists_the_field_technologies_with_components():
 
     rows = [(f"tech:battery.li_ion|country:{c}", str(y), n * (4 if c == "CN" and y >= 2022 else 1))
             for y in range(2016, 2025) for c, n in (("KR", 30), ("CN", 20), ("JP", 25))]
-    with Store.from_settings() as store:
+    with Store(os.environ["EWS_HOME"]) as store:
         store.replace_counts(pd.DataFrame(rows, columns=["series", "period", "count"]))
     r = ews("risk", "--field", "battery", "--json")
     assert r.returncode == 0, r.stderr

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ews.app.cli._app import app, err, fail, report_bad
+from ews.app.cli._app import app, err, fail, report_bad, settings
 
 MAX_HORIZON = 120
 
@@ -42,7 +42,7 @@ def forecast(input: Annotated[Optional[Path], typer.Option("--input", help="CSV 
     else:
         from ews.kernel.store import Store
 
-        with Store.from_settings() as store:
+        with Store.from_settings(settings()) as store:
             df = store.read_counts()
     try:
         forecasts = policy_activity_forecast(df, horizon) if policy else forecast_counts(df, horizon)
@@ -60,7 +60,7 @@ def _field_or_fail(field_id: str | None):
     from ews.kernel.taxonomy import TaxonomyError, load_taxonomy
 
     try:
-        tax = load_taxonomy()
+        tax = load_taxonomy(settings().taxonomy_version)
     except TaxonomyError as e:
         fail(str(e))
     if field_id is not None and field_id not in tax.field_ids:
@@ -72,7 +72,7 @@ def _stage1(documents: bool = True):
     from analysis.inputs import load_stage1
 
     try:
-        return load_stage1(documents=documents)
+        return load_stage1(settings(), documents=documents)
     except Exception as e:  # a store that cannot be opened or read: say which and why, no traceback
         fail(f"cannot read the stored stage-1 data: {type(e).__name__}: {e}")
 
@@ -124,7 +124,6 @@ def issues(field: Annotated[str, typer.Option("--field", help="field id, e.g. ba
     from analysis.issues import IssueError, IssueHistory, discover_issues
     from analysis.summarise import summarise_issues
     from ews.app.cli._app import out
-    from ews.kernel.config import get_settings
     from ews.kernel.periods import PeriodError, granularity
 
     tax = _field_or_fail(field)
@@ -134,7 +133,7 @@ def issues(field: Annotated[str, typer.Option("--field", help="field id, e.g. ba
         except PeriodError as e:
             fail(f"--period: {e}")
     data = _stage1()
-    history = IssueHistory(get_settings().home / "analysis" / "issues" / f"{field}.json")
+    history = IssueHistory(settings().home / "analysis" / "issues" / f"{field}.json")
     try:
         found = discover_issues(data.documents, data.tagged, field, period=period, alerts=data.alerts,
                                 history=history, taxonomy=tax)
@@ -161,7 +160,6 @@ def report(field: Annotated[str, typer.Option("--field", help="field id, e.g. ba
     """Write the field's monthly briefing (or, with --annual, its annual patent-trend report) as HTML and PDF."""
     from analysis.briefing import BriefingError, write_annual, write_briefing
     from analysis.issues import IssueError
-    from ews.kernel.config import get_settings
     from ews.kernel.periods import PeriodError, granularity
     from ews.kernel.store import Store
 
@@ -177,14 +175,14 @@ def report(field: Annotated[str, typer.Option("--field", help="field id, e.g. ba
             fail(f"--period: {e}")
     if output.exists() and not output.is_dir():
         fail(f"--output {output}: exists and is not a directory")
-    settings = get_settings()
+    config = settings()
     data = _stage1()
     try:
         if annual is not None:
-            with Store(settings.home) as store:
-                paths = write_annual(store, data, field, annual, output, tax, home=settings.home)
+            with Store(config.home) as store:
+                paths = write_annual(store, data, field, annual, output, tax, home=config.home)
         else:
-            paths = write_briefing(data, field, period, output, tax, home=settings.home)
+            paths = write_briefing(data, field, period, output, tax, home=config.home)
     except (BriefingError, IssueError, PeriodError) as e:
         fail(str(e))
     except OSError as e:

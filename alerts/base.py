@@ -126,6 +126,8 @@ class AlertQuery(BaseModel):
     period_from: str | None = None
     period_to: str | None = None
     assignee: str | None = None
+    detector: str | None = Field(default=None, description="alert kind: the detector that raised it (count, ...)")
+    country: str | None = Field(default=None, description="series facet country:X or jurisdiction:X")
     include_silenced: bool = False
     size: int = Field(default=50, ge=1, le=1000)
     offset: int = Field(default=0, ge=0)
@@ -196,6 +198,10 @@ class AlertStore(abc.ABC):
     @abc.abstractmethod
     def search(self, query: AlertQuery | None = None) -> list[ReviewedAlert]:
         """Highest severity first, then series and period."""
+
+    @abc.abstractmethod
+    def search_page(self, query: AlertQuery | None = None) -> tuple[list[ReviewedAlert], int]:
+        """One page as `search` returns it, and how many alerts match in all pages."""
 
     @abc.abstractmethod
     def count_alerts(self) -> int: ...

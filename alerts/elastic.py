@@ -253,6 +253,9 @@ class ElasticAlertStore(AlertStore):
         return int(self.es.count(index=self.names["alerts"].read)["count"])
 
     def search(self, query: AlertQuery | None = None) -> list[ReviewedAlert]:
+        return self.search_page(query)[0]
+
+    def search_page(self, query: AlertQuery | None = None) -> tuple[list[ReviewedAlert], int]:
         q = query or AlertQuery()
         filters: list[dict] = []
         if q.status:
@@ -267,6 +270,10 @@ class ElasticAlertStore(AlertStore):
             filters.append({"term": {"direction": q.direction}})
         if q.assignee:
             filters.append({"term": {"assignee": q.assignee}})
+        if q.detector:
+            filters.append({"term": {"detector": q.detector}})
+        if q.country:
+            filters.append({"terms": {"facet": [f"country:{q.country}", f"jurisdiction:{q.country}"]}})
         if q.min_severity is not None:
             filters.append({"range": {"severity": {"gte": q.min_severity}}})
         if q.period_from or q.period_to:
@@ -287,8 +294,8 @@ class ElasticAlertStore(AlertStore):
         body = {"bool": {"filter": filters, "must": must or [{"match_all": {}}], "must_not": must_not}}
         res = self.es.search(index=self.names["alerts"].read, query=body, from_=q.offset, size=q.size,
                              sort=[{"severity": "desc"}, {"series": "asc"}, {"period": "asc"}],
-                             seq_no_primary_term=True)
-        return [self._reviewed(h, silences) for h in res["hits"]["hits"]]
+                             seq_no_primary_term=True, track_total_hits=True)
+        return [self._reviewed(h, silences) for h in res["hits"]["hits"]], int(res["hits"]["total"]["value"])
 
     # review -------------------------------------------------------------------
     def review(self, alert_id: str, *, actor: str, version: str, status=None, assignee=None, note: str = "") -> ReviewedAlert:

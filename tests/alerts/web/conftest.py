@@ -1,0 +1,62 @@
+"""Fixtures of the workbench tests: a seeded data directory, its users, clients logged in per role."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from seed import PASSWORD, USERS, seed
+
+from alerts.web import create_app
+from alerts.web.users import UserStore
+
+
+@pytest.fixture
+def seeded(ews_home):
+    info = seed(ews_home)
+    users = UserStore(ews_home)
+    for name, role in USERS.items():
+        users.add(name, role, PASSWORD)
+    info["tokens"] = {name: users.new_token(name) for name in USERS}
+    return info
+
+
+@pytest.fixture
+def app(seeded):
+    return create_app()
+
+
+@pytest.fixture
+def anon(app):
+    with TestClient(app) as c:
+        yield c
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no CSRF token in the page"
+    return m.group(1)
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD):
+    page = client.get("/login")
+    return client.post("/login", data={"username": name, "password": password, "csrf_token": csrf_of(page.text),
+                                       "next": "/"}, follow_redirects=False)
+
+
+@pytest.fixture
+def session_for(app):
+    """A TestClient logged in (by the login form) as the named user."""
+    clients = []
+
+    def make(name: str) -> TestClient:
+        c = TestClient(app)
+        c.__enter__()
+        clients.append(c)
+        r = login(c, name)
+        assert r.status_code == 303, r.text
+        return c
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)

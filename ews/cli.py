@@ -231,6 +231,11 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
         raise typer.Exit(1)
 
 
+from ews.cli_users import user_app  # noqa: E402
+
+app.add_typer(user_app, name="user")
+
+
 @app.command()
 def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
           port: Annotated[int, typer.Option()] = 8080) -> None:

@@ -40,8 +40,9 @@ class EmbeddedAlertStore(AlertStore):
         self._own_core = not isinstance(store, Store)
         self.core = Store(store) if self._own_core else store
         self.window = window
-        # a second connection on the core's database file; WAL lets both coexist
-        self._conn = sqlite3.connect(self.core.db_path, timeout=60, isolation_level=None)
+        # a second connection on the core's database file; WAL lets both coexist. Used by one request
+        # at a time, which may hop between worker threads (see ews.store.Store)
+        self._conn = sqlite3.connect(self.core.db_path, timeout=60, isolation_level=None, check_same_thread=False)
         self.setup()
 
     @classmethod

@@ -69,7 +69,9 @@ class Store:
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         self.db_path = self.home / "ews.sqlite"
-        self._conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
+        # one owner at a time, but not always one thread: a web request opens the store in one worker
+        # thread and may use it in another (FastAPI runs dependencies and handlers in separate calls)
+        self._conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)

@@ -30,9 +30,11 @@
     var c = data("alert-chart-data"), L = data("chart-labels"), el = document.getElementById("alert-chart");
     if (!c || !el) return;
     var chart = echarts.init(el, null, {renderer: "svg"});
-    var areas = c.flagged.map(function (f) {
-      return [{xAxis: f.period, itemStyle: {color: f.direction === "drop" ? "rgba(11,83,148,0.15)" : "rgba(176,0,32,0.15)"}},
-              {xAxis: f.period}];
+    // a flagged period is one category: a wide translucent vertical line marks it
+    var flags = c.flagged.map(function (f) {
+      return {xAxis: f.period, lineStyle: {width: f["this"] ? 18 : 10, type: "solid", opacity: 0.18,
+                                           color: f.direction === "drop" ? "#0b5394" : "#b00020"},
+              label: {formatter: L.flagged, position: "end"}};
     });
     chart.setOption({
       animation: false,
@@ -44,7 +46,7 @@
       dataZoom: [{type: "inside"}, {type: "slider", height: 16, bottom: 8}],
       series: [
         {name: L.observed, type: "line", data: c.observed, connectNulls: false, symbolSize: 5,
-         markArea: {silent: true, data: areas}},
+         markLine: {silent: true, symbol: "none", data: flags}},
         {name: L.expected, type: "line", data: c.expected, connectNulls: true, lineStyle: {type: "dashed"}, symbol: "diamond", symbolSize: 8},
         {name: L.upper, type: "line", data: c.upper, connectNulls: true, lineStyle: {type: "dotted"}, symbol: "triangle", symbolSize: 7},
         {name: L.lower, type: "line", data: c.lower, connectNulls: true, lineStyle: {type: "dotted"}, symbol: "triangle", symbolRotate: 180, symbolSize: 7}

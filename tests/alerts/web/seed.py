@@ -60,6 +60,8 @@ def seed(home) -> dict:
                      ("field:battery", f"2023-{m:02d}", 25 + m if m != 7 else 4),
                      ("tech:semi.memory", f"2023-{m:02d}", 10 + m if m != 3 else 40),
                      ("tech:battery.li_ion|jurisdiction:US", f"2023-{m:02d}", 8 if m != 7 else 1)]
+        for k, tech in enumerate(("battery.next_gen", "battery.module_system", "battery.reuse_recycling", "semi.ai_chip")):
+            rows += [(f"tech:{tech}", f"2023-{m:02d}", 5 + (m * (k + 2)) % 9) for m in range(1, 13)]
         store.replace_counts(pd.DataFrame(rows, columns=["series", "period", "count"]))
         ds = [Detection(series="tech:battery.li_ion", period="2023-07", observed=3, expected=26.5, lower=16, upper=37,
                         alarm=True, direction="drop", score=0.99, method="poisson"),

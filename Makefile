@@ -5,9 +5,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)
 
-.PHONY: install demo test test-fast bench lock clean
+.PHONY: install os-packages demo test test-fast lint bench lock clean
 
 install: $(STAMP)
+
+# Debian packages the reports, PDFs and browser tests use: CJK fonts (Korean in charts, pages and PDFs),
+# pango for WeasyPrint, poppler for rendering PDF pages in tests, Chromium for the browser tests.
+# Installed where apt-get can be used (root or sudo); elsewhere it names what is missing.
+OS_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium
+os-packages:
+	@missing=$$(for p in $(OS_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "Debian packages: all present ($(OS_PACKAGES))"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "warning: Debian packages missing: $$missing (Korean text in reports, PDFs and browser tests need them)"; fi
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
@@ -20,11 +31,16 @@ $(STAMP): requirements.lock pyproject.toml
 demo: install
 	$(BIN)/ews run --demo
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration"
+
+# The floors (import-linter contracts in pyproject.toml) and the style (ruff).
+lint: install
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check .
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock:

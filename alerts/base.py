@@ -15,8 +15,8 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from ews.ids import stable_id
-from ews.schema import Alert
+from ews.kernel.ids import stable_id
+from ews.kernel.schema import Alert
 
 Status = Literal["new", "triaged", "confirmed", "dismissed", "escalated"]
 
@@ -150,7 +150,7 @@ class Mover(BaseModel):
 
 
 def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def movers_from_counts(counts: pd.DataFrame, n: int = 10, period: str | None = None,
@@ -233,7 +233,7 @@ class AlertStore(abc.ABC):
     @abc.abstractmethod
     def top_movers(self, n: int = 10, period: str | None = None) -> list[Mover]: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: stores without resources keep this no-op
         pass
 
     def __enter__(self):

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from ews.ids import alert_id
-from ews.periods import PeriodError, granularity, period_of, to_period
-from ews.schema import Alert, Detection
+from ews.kernel.ids import alert_id, stable_id
+from ews.kernel.periods import PeriodError, granularity, period_of, to_period
+from ews.kernel.schema import Alert, Detection
+from ews.kernel.secrets import scrub
 
 # Statuses under which an alert is still being worked on; a detection inside the
 # window is folded into such an alert. Confirmed and dismissed alerts are closed
@@ -112,7 +114,7 @@ def _evidence_of(d: Detection, detector: str) -> dict:
 def alert_from_detection(d: Detection, detector: str = "count", now: dt.datetime | None = None) -> Alert:
     if not d.alarm or d.direction is None:
         raise ValueError(f"detection {d.series} {d.period} is not an alarm with a direction")
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return Alert(
         id=alert_id(detector, d.series, d.period), detector=detector, series=d.series, period=d.period,
         direction=d.direction, observed=float(d.observed), expected=float(d.expected), score=float(d.score),
@@ -283,11 +285,11 @@ def alerts_from_detections(detections: list[Detection], store=None, detector: st
                            window: int = DEFAULT_WINDOW) -> list[Alert]:
     """Alarmed detections with a direction become alerts with deterministic ids.
 
-    With a store (the embedded `ews.store.Store`), the evidence names the
+    With a store (the embedded `ews.kernel.store.Store`), the evidence names the
     documents and applicants behind each count, and the re-alerting window folds
     repeated detections into the open alert they continue.
     """
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     fresh = [alert_from_detection(d, detector, now) for d in detections if d.alarm and d.direction is not None]
     if store is None:
         return fresh
@@ -309,7 +311,7 @@ def alert_from_silent_source(silent, now: dt.datetime | None = None) -> Alert:
     Keyed by the source and the day its silence began, so the same silence re-checked
     on later runs updates one alert instead of raising another.
     """
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     series = f"source:{silent.source}"
     since = silent.silent_since.date().isoformat()
     expected = float(silent.usual_items)
@@ -321,4 +323,29 @@ def alert_from_silent_source(silent, now: dt.datetime | None = None) -> Alert:
         evidence={"source": silent.source, "silent_runs": silent.silent_runs, "silent_since": since,
                   "last_items_at": silent.last_items_at.isoformat(), "usual_items": expected,
                   "errors_while_silent": silent.errors_while_silent},
+        first_seen=now, last_seen=now)
+
+
+def pipeline_failure_alert(dag_id: str, task_id: str, interval_start: str | None, interval_end: str | None,
+                           run_id: str, error: str, error_type: str = "Exception", try_number: int | None = None,
+                           source: str | None = None, now: dt.datetime | None = None) -> Alert:
+    """An alert about a failed pipeline task; one id per DAG, task and data interval (or run, without one)."""
+    now = now or dt.datetime.now(dt.UTC)
+    series = f"pipeline:{dag_id}|task:{task_id}"
+    interval = f"{interval_start}/{interval_end}" if interval_start and interval_end else f"run:{run_id}"
+    when = (interval_start or now.isoformat())[:7]
+    period = when if re.fullmatch(r"\d{4}-\d{2}", when) else now.strftime("%Y-%m")
+    what = f"source {source}" if source else f"stage {task_id}"
+    message = scrub(" ".join(str(error).split()))[:1000]
+    return Alert(
+        id=alert_id("pipeline", series, interval), detector="pipeline", series=series, period=period,
+        direction="drop", observed=0.0, expected=1.0, score=1.0, severity=0.5, method=f"airflow task failure ({error_type})",
+        explanation=(f"The pipeline itself failed: {what} (DAG {dag_id}, task {task_id}) for the data interval "
+                     f"{interval_start or '—'} – {interval_end or '—'}"
+                     f"{f' after {try_number} tries' if try_number else ''}: {error_type}: {message}. "
+                     "Data of this interval may be missing until the task is re-run."),
+        evidence={"detector": "pipeline", "dag_id": dag_id, "task_id": task_id, "run_id": run_id,
+                  "interval_start": interval_start, "interval_end": interval_end, "try_number": try_number,
+                  "source": source, "error_type": error_type, "error": message,
+                  "key": stable_id(dag_id, task_id, interval)},
         first_seen=now, last_seen=now)

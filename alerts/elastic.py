@@ -23,13 +23,25 @@ from dataclasses import dataclass, field
 import pandas as pd
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError, helpers
 
-from alerts.base import (AlertNotFound, AlertQuery, AlertStore, HistoryEntry, Mover, ReviewConflict, ReviewedAlert,
-                         Silence, TrendPoint, check_transition, movers_from_counts, now_utc)
+from alerts.base import (
+    AlertNotFound,
+    AlertQuery,
+    AlertStore,
+    HistoryEntry,
+    Mover,
+    ReviewConflict,
+    ReviewedAlert,
+    Silence,
+    TrendPoint,
+    check_transition,
+    movers_from_counts,
+    now_utc,
+)
 from alerts.build import DEFAULT_WINDOW, apply_realert_window, series_parts
 from alerts.templates import FAMILIES, VERSIONS, IndexNames, TextAnalysis, index_template
-from ews.ids import stable_id
-from ews.periods import PeriodError, granularity, to_period
-from ews.schema import Alert, Document, TaggedDocument
+from ews.kernel.ids import stable_id
+from ews.kernel.periods import PeriodError, granularity, to_period
+from ews.kernel.schema import Alert, Document, TaggedDocument
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +79,8 @@ class ElasticAlertStore(AlertStore):
         self.text_analysis: TextAnalysis | None = None
 
     @classmethod
-    def from_settings(cls, settings=None, **kw) -> "ElasticAlertStore":
-        from ews.config import get_settings
+    def from_settings(cls, settings=None, **kw) -> ElasticAlertStore:
+        from ews.kernel.config import get_settings
 
         s = settings or get_settings()
         opts: dict = {"request_timeout": 30, "retry_on_timeout": True, "max_retries": 2}
@@ -99,7 +111,7 @@ class ElasticAlertStore(AlertStore):
     def setup(self) -> None:
         """Put the templates, create missing indices with their aliases, migrate families whose version rose."""
         self.text_analysis = self.detect_text_analysis()
-        for fam, n in self.names.items():
+        for _fam, n in self.names.items():
             self.es.indices.put_index_template(name=n.template, **index_template(n, self.text_analysis))
             current = self._alias_target(n.write)
             if current is None:

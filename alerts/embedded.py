@@ -8,19 +8,29 @@ assignee, the append-only history and the silences.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shlex
 import sqlite3
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-from alerts.base import (AlertNotFound, AlertQuery, AlertStore, HistoryEntry, Mover, ReviewConflict,
-                         ReviewedAlert, Silence, TrendPoint, check_transition, movers_from_counts, now_utc)
+from alerts.base import (
+    AlertNotFound,
+    AlertQuery,
+    AlertStore,
+    HistoryEntry,
+    Mover,
+    ReviewConflict,
+    ReviewedAlert,
+    Silence,
+    TrendPoint,
+    check_transition,
+    movers_from_counts,
+    now_utc,
+)
 from alerts.build import DEFAULT_WINDOW, apply_realert_window, series_parts
-from ews.schema import Alert
-from ews.store import Store, immediate_transaction
+from ews.kernel.schema import Alert
+from ews.kernel.store import Store, immediate_transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_review (
@@ -46,8 +56,8 @@ class EmbeddedAlertStore(AlertStore):
         self.setup()
 
     @classmethod
-    def from_settings(cls) -> "EmbeddedAlertStore":
-        from ews.config import get_settings
+    def from_settings(cls) -> EmbeddedAlertStore:
+        from ews.kernel.config import get_settings
 
         return cls(get_settings().home)
 

@@ -5,7 +5,7 @@ from alerts.base import AlertStore
 
 
 def open_alert_store(settings=None) -> AlertStore:
-    from ews.config import get_settings
+    from ews.kernel.config import get_settings
 
     settings = settings or get_settings()
     if settings.es_url:

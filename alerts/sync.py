@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from elasticsearch import ApiError, TransportError
 
 from alerts.elastic import ElasticAlertStore
-from ews.store import Store
+from ews.kernel.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def sync_to_elasticsearch(store: Store, es: ElasticAlertStore, setup: bool = Tru
 
 def sync_from_settings(store: Store, settings=None) -> SyncResult | None:
     """What `ews run` calls after the local stages when `EWS_ES_URL` is set; None without it."""
-    from ews.config import get_settings
+    from ews.kernel.config import get_settings
 
     settings = settings or get_settings()
     if not settings.es_url:

@@ -342,7 +342,8 @@ class Score:
         ev = case.event
         n = len(case.values)
         self.periods += n - case.eval_start
-        in_event = (lambda t: ev is not None and ev.start <= t <= ev.end)
+        def in_event(t):
+            return (ev is not None and ev.start <= t <= ev.end)
         self.quiet_periods += sum(1 for t in range(case.eval_start, n) if not in_event(t))
         hits = []
         for t, direction in alarms:

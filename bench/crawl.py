@@ -60,7 +60,7 @@ def list_page(page: int, pages: int, per_list: int) -> bytes:
                     f"<td class='date'>{day:%Y.%m.%d}</td></tr>")
     nxt = f"<div class='paging'><a class='next' href='/board/list.do?page={page + 1}'>next</a></div>" if first - per_list >= 0 else ""
     return (f"<html><head><meta charset='utf-8'></head><body><table class='board_list'><tbody>{''.join(rows)}"
-            f"</tbody></table>{nxt}</body></html>").encode("utf-8")
+            f"</tbody></table>{nxt}</body></html>").encode()
 
 
 class TimedSite:
@@ -174,7 +174,8 @@ def main(argv=None) -> int:
         out["plain"] = {"requests": n, "server_s": span, "wall_s": wall}
 
     pr, pl = out["project"], out["plain"]
-    rate = lambda d, k: d["requests"] / d[k] if d[k] else float("nan")
+    def rate(d, k):
+        return d["requests"] / d[k] if d[k] else float("nan")
     print(f"site: {args.pages} detail pages + {-(-args.pages // args.per_list)} list pages on 127.0.0.1")
     print(f"{'crawler':<34}{'requests':>9}{'items':>7}{'pages/s':>10}{'pages/s incl. start':>22}")
     print(f"{'project (html_list + pipelines)':<34}{pr['requests']:>9}{pr['items']:>7}{rate(pr, 'server_s'):>10.1f}"

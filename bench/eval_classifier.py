@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ews.schema import ClassifyInput  # noqa: E402
-from ews.taxonomy import load_taxonomy  # noqa: E402
-from ews.taxonomy.concordance import CpcConcordance  # noqa: E402
+from ews.kernel.schema import ClassifyInput  # noqa: E402
+from ews.kernel.taxonomy import load_taxonomy  # noqa: E402
+from ews.kernel.taxonomy.concordance import CpcConcordance  # noqa: E402
 from models.classify.vocabulary import EXTRA_TERMS_READ_FROM  # noqa: E402
 
 HELDOUT = 0.25
@@ -49,7 +49,7 @@ def heldout(key: str) -> bool:
 
 
 def _cpc(symbols):
-    from ews.schema import normalize_cpc
+    from ews.kernel.schema import normalize_cpc
 
     out = []
     for s in symbols:

@@ -23,7 +23,7 @@ from pathlib import Path
 from elasticsearch import Elasticsearch, helpers
 
 from alerts.elastic import ElasticAlertStore
-from ews.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
+from ews.kernel.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
 
 WORDS_KO = "반도체 메모리 셀 트랜지스터 배터리 전극 수소 연료전지 양자 컴퓨팅 인공지능 학습 통신 안테나 로봇 제어".split()
 WORDS_EN = "semiconductor memory cell transistor battery electrode hydrogen fuel cell quantum computing learning antenna robot control".split()
@@ -31,7 +31,7 @@ TECHS = ["semi.memory", "battery.li_ion", "hydrogen.fuel_cell_power", "quantum.c
 
 
 def synthetic(n: int) -> tuple[list[Document], dict[str, TaggedDocument]]:
-    now = dt.datetime(2024, 7, 1, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2024, 7, 1, tzinfo=dt.UTC)
     docs, tagged = [], {}
     for i in range(n):
         ko = " ".join(WORDS_KO[(i * 7 + k) % len(WORDS_KO)] for k in range(12))

@@ -16,8 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawlers.parsers.base import PageContext, ParseError  # noqa: E402
-from crawlers.parsers.patent_xml import (  # noqa: E402
-    parse_epo_exchange, parse_ppubs_search, parse_uspto_document, uspto_generation)
+from crawlers.parsers.patent_xml import parse_epo_exchange, parse_ppubs_search, parse_uspto_document, uspto_generation  # noqa: E402
 from crawlers.parsers.xmlsafe import parse_xml  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "data" / "raw_source_fixtures"
@@ -31,7 +30,7 @@ def main(argv: list[str]) -> int:
         return 0
     rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     failures = []
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
 
     def add(fmt, docs, path):
         r = rows[fmt]

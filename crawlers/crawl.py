@@ -13,9 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ews.config import get_settings
-from ews.schema import SourceHealth
 from crawlers.registry import Source
+from ews.kernel.config import get_settings
+from ews.kernel.schema import SourceHealth
 
 DEFAULT_TIMEOUT_S = 6 * 3600
 
@@ -43,7 +43,7 @@ def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.d
     home.mkdir(parents=True, exist_ok=True)
     if not sources:
         return []
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     with tempfile.TemporaryDirectory(prefix="ews-crawl-") as tmp:
         job_path, health_path = Path(tmp) / "job.json", Path(tmp) / "health.json"
         job = {"sources": [s.model_dump(mode="json") for s in sources], "window_start": window_start.isoformat(),
@@ -72,7 +72,7 @@ def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.d
     for s in sources:
         rec = records.get(s.id)
         if rec is None:
-            rec = SourceHealth(source=s.id, started_at=started, finished_at=dt.datetime.now(dt.timezone.utc),
+            rec = SourceHealth(source=s.id, started_at=started, finished_at=dt.datetime.now(dt.UTC),
                                window_start=window_start, window_end=window_end, errors=1,
                                error_messages=[problem or "no health record from the crawler process"], ok=False)
         out.append(rec)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ews.schema import Document
 from crawlers.index import CrawlIndex
+from ews.kernel.schema import Document
 
 NUM_PERM = 128
 BANDS = 32

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ews.schema import SourceHealth
-from ews.store import Store
-
+from ews.kernel.schema import SourceHealth
+from ews.kernel.store import Store
 
 SKIPPED_WINDOW = "already crawled; nothing to fetch"  # what SourceSpider notes when it skips a done window
 

@@ -50,7 +50,7 @@ class CrawlIndex:
         self.conn.executescript(SCHEMA)
 
     @classmethod
-    def shared(cls, home: Path | str, batch: int = 500) -> "CrawlIndex":
+    def shared(cls, home: Path | str, batch: int = 500) -> CrawlIndex:
         """The process's one batched index of a data directory; give it back with `release()`."""
         key = Path(home).resolve()
         entry = cls._shared.get(key)
@@ -93,7 +93,7 @@ class CrawlIndex:
         finally:
             self.conn.close()
 
-    def __enter__(self) -> "CrawlIndex":
+    def __enter__(self) -> CrawlIndex:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -151,7 +151,7 @@ class CrawlIndex:
         self._begin()
         self.conn.execute("INSERT OR REPLACE INTO near_duplicates VALUES (?,?,?,?,?,?)",
                           (doc_id, source, original_id, round(similarity, 4), url,
-                           dt.datetime.now(dt.timezone.utc).isoformat()))
+                           dt.datetime.now(dt.UTC).isoformat()))
         self._wrote()
 
     def near_duplicates(self, source: str | None = None) -> list[dict]:

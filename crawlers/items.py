@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ews.schema import Document
+from ews.kernel.schema import Document
 
 
 @dataclass

@@ -17,9 +17,8 @@ import urllib.request
 from pathlib import Path
 
 from scrapy.http import Response
-from twisted.internet.threads import deferToThread
-
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
 CHUNK = 1024 * 1024
 

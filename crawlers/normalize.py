@@ -14,9 +14,9 @@ import datetime as dt
 import hashlib
 import re
 
-from ews.schema import Document
 from crawlers.parsers.dates import parse_date
 from crawlers.parsers.lang import detect_language
+from ews.kernel.schema import Document
 
 # Lines that are page furniture when they stand alone (news sites' button rows, in several languages).
 FURNITURE = {

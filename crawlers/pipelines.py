@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from ews.schema import Document
-from ews.store import Store
 from crawlers.dedup import NearDuplicateDetector
 from crawlers.index import CrawlIndex
 from crawlers.items import PageItem
 from crawlers.normalize import normalize_documents
+from ews.kernel.schema import Document
+from ews.kernel.store import Store
 
 
 class _Pipeline:

@@ -82,6 +82,10 @@ class Source(BaseModel):
             raise ValueError(f"endpoint must be an http(s) URL, got {v!r}")
         return v
 
+    def credential_variables(self) -> list[str]:
+        """The environment variables this source reads its keys from (settings ending in `_env`)."""
+        return sorted(v for k, v in self.settings.items() if k.endswith("_env") and isinstance(v, str))
+
     def public(self) -> dict:
         """The fields `ews sources --json` shows."""
         return {"id": self.id, "kind": self.kind, "country": self.country, "language": self.language,

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ews.schema import Document
-from ews.store import Store
 from crawlers import settings as crawl_settings
 from crawlers.dedup import NearDuplicateDetector
 from crawlers.index import CrawlIndex
 from crawlers.normalize import normalize_documents
 from crawlers.parsers.base import PageContext, ParseError, validation_summary
 from crawlers.registry import Source
+from ews.kernel.schema import Document
+from ews.kernel.store import Store
 
 DEFAULT_ROLE = {"feed": "feed", "json_api": "api", "xml_api": "api", "html_list": "detail", "bulk_zip": "bulk_doc"}
 NO_DOCUMENTS = {"list", "listing", "api-empty", "page"}

@@ -17,8 +17,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from ews.schema import SourceHealth
 from crawlers.registry import Source
+from ews.kernel.schema import SourceHealth
 
 
 def _health(source: Source, spider, crawler, job: dict, started: dt.datetime, fatal: str | None) -> SourceHealth:
@@ -31,7 +31,7 @@ def _health(source: Source, spider, crawler, job: dict, started: dt.datetime, fa
         errors += 1
         messages.append(fatal)
     return SourceHealth(source=source.id, started_at=getattr(spider, "started_at", started),
-                        finished_at=dt.datetime.now(dt.timezone.utc),
+                        finished_at=dt.datetime.now(dt.UTC),
                         window_start=job["window_start"], window_end=job["window_end"],
                         items=items, new_items=new, errors=errors, error_messages=messages[:50], ok=errors == 0)
 
@@ -51,7 +51,7 @@ def run_job(job: dict) -> list[SourceHealth]:
         settings.set("HTTPCACHE_ENABLED", True, priority="project")
         settings.set("HTTPCACHE_DIR", str(Path(job["home"]) / "httpcache"), priority="project")
     process = CrawlerProcess(settings, )
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     crawlers: list[tuple[Source, object, str | None]] = []
     for raw in job["sources"]:
         source = Source.model_validate(raw)

@@ -12,13 +12,14 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 DOCUMENTS = Asset("ews://documents")
 # Cron expressions per source kind; a data-interval timetable makes each run's interval the crawl window
-# (Airflow 3's plain cron schedules give runs an empty interval).
-SCHEDULES = {"policy": "0 1 * * *", "patent": "0 2 * * 1", "paper": "0 3 * * 1"}
+# (Airflow 3's plain cron schedules give runs an empty interval). Intervals start and end at midnight UTC,
+# so `airflow dags test ews_crawl_patent 2024-06-03` crawls the week ending (exclusive) on that date.
+SCHEDULES = {"policy": "0 0 * * *", "patent": "0 0 * * 1", "paper": "0 0 * * 1"}
 
 
 def _on_failure(context) -> None:
     """Raise an alert of the pipeline's own (detector 'pipeline') so analysts see the failing source."""
-    from ews.tasks import record_task_failure
+    from ews.app.tasks import record_task_failure
 
     record_task_failure(context)
 
@@ -30,7 +31,7 @@ DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(minutes=10), "retry_ex
 
 
 def _sources(kind: str) -> list[str]:
-    from ews.tasks import source_ids_by_kind
+    from ews.app.tasks import source_ids_by_kind
 
     return source_ids_by_kind(kind)
 
@@ -43,7 +44,7 @@ def build(kind: str):
             @task(task_id=f"crawl__{source_id.replace('.', '_').replace('-', '_')}", outlets=[DOCUMENTS],
                   params={"source_id": source_id})
             def crawl(source_id: str = source_id, data_interval_start=None, data_interval_end=None) -> dict:
-                from ews.tasks import crawl_source, credentials_from_airflow, scrubbed
+                from ews.app.tasks import crawl_source, credentials_from_airflow, scrubbed
 
                 credentials_from_airflow([source_id])  # API keys from Airflow connections when not in the environment
                 return scrubbed(crawl_source, source_id, data_interval_start.isoformat(), data_interval_end.isoformat())

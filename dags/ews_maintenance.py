@@ -1,7 +1,7 @@
 """Maintenance DAGs: monthly model retraining, the annual per-field patent-trend report, the biennial taxonomy review.
 
-Thin orchestration: each task calls one function of `ews.tasks` (implemented in
-`ews.maintenance`). The data interval says what a run covers: the annual report's
+Thin orchestration: each task calls one function of `ews.app.tasks` (implemented in
+`ews.app.maintenance`). The data interval says what a run covers: the annual report's
 interval is the calendar year it reports on, the taxonomy review's the two years
 whose emerging terms it lists. Nothing heavy is imported at parse time.
 """
@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 
 def _on_failure(context) -> None:
     """Raise an alert of the pipeline's own (detector 'pipeline') so analysts see the failing job."""
-    from ews.tasks import record_task_failure
+    from ews.app.tasks import record_task_failure
 
     record_task_failure(context)
 
@@ -27,14 +27,14 @@ def _args(timeout: dt.timedelta) -> dict:
             "max_retry_delay": dt.timedelta(hours=2), "execution_timeout": timeout, "on_failure_callback": _on_failure}
 
 
-@dag(dag_id="ews_retrain", schedule=CronDataIntervalTimetable("0 4 2 * *", timezone="UTC"),
+@dag(dag_id="ews_retrain", schedule=CronDataIntervalTimetable("0 0 2 * *", timezone="UTC"),
      start_date=dt.datetime(2024, 1, 1), catchup=False, default_args=_args(dt.timedelta(hours=4)),
      tags=["ews", "maintenance", "model"], max_active_runs=1,
      doc_md="Monthly: train the classifier on the crawled patents; promote it only if no worse on held-out patents.")
 def ews_retrain():
     @task
     def retrain() -> dict:
-        from ews.tasks import retrain_classifier
+        from ews.app.tasks import retrain_classifier
 
         decision = retrain_classifier()
         print(f"retraining: {decision['status']}: {decision['reason']}")
@@ -43,14 +43,14 @@ def ews_retrain():
     retrain()
 
 
-@dag(dag_id="ews_annual_report", schedule=CronDataIntervalTimetable("0 5 1 1 *", timezone="UTC"),
+@dag(dag_id="ews_annual_report", schedule=CronDataIntervalTimetable("0 0 1 1 *", timezone="UTC"),
      start_date=dt.datetime(2015, 1, 1), catchup=False, default_args=_args(dt.timedelta(hours=1)),
      tags=["ews", "maintenance", "report"], max_active_runs=1,
      doc_md="Yearly: per-field patent trends of the year the data interval covers (reports/annual/<year>/).")
 def ews_annual_report():
     @task
     def annual_report(data_interval_start=None) -> dict:
-        from ews.tasks import write_annual_report
+        from ews.app.tasks import write_annual_report
 
         return write_annual_report(data_interval_start.year)
 
@@ -58,13 +58,13 @@ def ews_annual_report():
 
 
 @dag(dag_id="ews_taxonomy_review", schedule=DeltaDataIntervalTimetable(relativedelta(years=2)),
-     start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), catchup=False,
+     start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), catchup=False,
      default_args=_args(dt.timedelta(hours=2)), tags=["ews", "maintenance", "taxonomy"], max_active_runs=1,
      doc_md="Every two years: terms emerging in documents that fit none of the 50 technologies (reports/taxonomy-review/).")
 def ews_taxonomy_review():
     @task
     def taxonomy_review(data_interval_start=None, data_interval_end=None) -> dict:
-        from ews.tasks import write_taxonomy_review
+        from ews.app.tasks import write_taxonomy_review
 
         return write_taxonomy_review(data_interval_start.isoformat(), data_interval_end.isoformat())
 

@@ -1,6 +1,6 @@
 """The monitoring pipeline: classify → count → detect and alert → index → report, when new documents land.
 
-Thin orchestration: every task calls a function in `ews.tasks`, which the `ews`
+Thin orchestration: every task calls a function in `ews.app.tasks`, which the `ews`
 command and the tests call too. Nothing heavy is imported at parse time.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ DOCUMENTS = Asset("ews://documents")
 
 def _on_failure(context) -> None:
     """Raise an alert of the pipeline's own (detector 'pipeline') so analysts see the failing stage."""
-    from ews.tasks import record_task_failure
+    from ews.app.tasks import record_task_failure
 
     record_task_failure(context)
 
@@ -30,32 +30,32 @@ DEFAULT_ARGS = {"retries": 2, "retry_delay": dt.timedelta(minutes=5), "retry_exp
 def ews_monitoring():
     @task
     def classify() -> int:
-        from ews.tasks import classify_documents
+        from ews.app.tasks import classify_documents
 
         return classify_documents()
 
     @task
     def count(tagged: int) -> int:
-        from ews.tasks import count_series
+        from ews.app.tasks import count_series
 
         return count_series()
 
     @task
     def detect(rows: int) -> dict:
-        from ews.tasks import detect_alerts
+        from ews.app.tasks import detect_alerts
 
         return detect_alerts()
 
     @task
-    def index(alerts: dict) -> dict | None:
-        from ews.tasks import credentials_from_airflow, index_to_elasticsearch, scrubbed
+    def index(alerts: dict) -> dict:
+        from ews.app.tasks import credentials_from_airflow, index_to_elasticsearch, scrubbed
 
         credentials_from_airflow()  # the ews_elasticsearch connection, when EWS_ES_* are not in the environment
         return scrubbed(index_to_elasticsearch)
 
     @task
-    def report(indexed: dict | None) -> str:
-        from ews.tasks import write_report
+    def report(indexed: dict) -> str:
+        from ews.app.tasks import write_report
 
         return write_report()
 

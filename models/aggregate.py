@@ -6,7 +6,7 @@ Series keys are dimensions `name:value` joined by '|', the subject first:
 |---|---|
 | `tech:semi.memory` | patents tagged with the technology |
 | `field:semi` | patents tagged with the field |
-| `tech:semi.memory\\|applicant:SAMSUNG ELECTRONICS` | patents of one applicant (normalised name, `models.names`) |
+| `tech:semi.memory\\|applicant:SAMSUNG ELECTRONICS` | patents of one applicant (normalised name, `ews.kernel.names`) |
 | `tech:semi.memory\\|country:KR` | patents with an applicant from that country |
 | `tech:semi.memory\\|jurisdiction:KR` | patents filed at that office |
 | `field:semi\\|policy:KR`, `tech:semi.memory\\|policy:KR` | policy documents of that country (jurisdiction) |
@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 
-from ews.periods import GRANULARITIES, period_of, period_range
-from ews.schema import Document, TaggedDocument
-from models.names import normalise_applicant
+from ews.kernel.names import normalise_applicant
+from ews.kernel.periods import GRANULARITIES, period_of, period_range
+from ews.kernel.schema import Document, TaggedDocument, document_date
 
 SEP = "|"
 UNKNOWN_COUNTRY = "XX"
@@ -56,13 +56,6 @@ def parse_series_key(key: str) -> dict[str, str]:
         name, _, value = part.partition(":")
         out[name] = value
     return out
-
-
-def document_date(doc: Document) -> dt.date | None:
-    """Patents by filing date (what the applicant decided when), else publication; others by publication."""
-    if doc.kind == "patent" and doc.patent is not None:
-        return doc.patent.application_date or doc.patent.publication_date or doc.published
-    return doc.published
 
 
 def document_keys(doc: Document, tagged: TaggedDocument) -> set[str]:

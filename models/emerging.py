@@ -46,15 +46,15 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Iterable
 
 from scipy import special
 
-from ews.periods import period_of, period_range, to_period
-from ews.schema import Document, TaggedDocument
-from models.names import normalise_applicant
+from ews.kernel.names import normalise_applicant
+from ews.kernel.periods import period_of, period_range, to_period
+from ews.kernel.schema import Document, TaggedDocument, document_date
 
 NONE = "none"
 BASE_PERIODS, ACTIVE_PERIODS = 3, 7
@@ -231,12 +231,6 @@ class EmergingTerm:
         return asdict(self)
 
 
-def _doc_date(doc: Document) -> dt.date | None:
-    if doc.kind == "patent" and doc.patent is not None:
-        return doc.patent.application_date or doc.patent.publication_date or doc.published
-    return doc.published
-
-
 def _community_key(doc: Document) -> str:
     if doc.kind == "patent" and doc.patent is not None and doc.patent.applicants:
         return "+".join(sorted({normalise_applicant(a.name) for a in doc.patent.applicants}))
@@ -323,7 +317,7 @@ def _prepare(documents: Iterable[Document], tagged: Iterable[TaggedDocument], gr
     rows = []
     for doc in documents:
         tag = tags.get(doc.id)
-        date = _doc_date(doc)
+        date = document_date(doc)
         if tag is None or date is None or (as_of is not None and date > as_of):
             continue
         techs = [t.id for t in tag.tagging.technologies] or [NONE]

@@ -1,7 +1,7 @@
 """Inventors moving abroad: a Korean inventor whose later strategic-technology filings are for a foreign applicant.
 
     from models.inventors import detect_inventor_moves
-    alerts = detect_inventor_moves(documents, tagged)      # list[ews.schema.Alert]
+    alerts = detect_inventor_moves(documents, tagged)      # list[ews.kernel.schema.Alert]
 
 Steps:
 
@@ -14,7 +14,7 @@ Steps:
    comma, otherwise a known surname at either end is taken as the surname.
 2. **Persons** (`disambiguate`): the mentions of one name key are split into
    persons: two mentions are one person when they share a co-inventor (name
-   key) or an applicant (normalised, `models.names`). A common name (many
+   key) or an applicant (normalised, `ews.kernel.names`). A common name (many
    unrelated clusters) is therefore never merged into one person by its name.
 3. **Moves**: a person has a Korean history (at least `min_prior` patents
    filed before the first foreign filing, each with a Korean applicant or the
@@ -22,9 +22,12 @@ Steps:
    an applicant of a company group not seen in the history, and the inventor's
    address, if given, not Korean; that filing must be tagged with a strategic
    technology. The foreign filing must be tied to the Korean history by
-   evidence, never by a bare name: a shared co-inventor, or the same *rare*
-   full name (the name key belongs to no other person in the data) in the same
-   technology.
+   evidence, never by a bare name: a shared co-inventor, or the same full name
+   held by no other person in the stored data (the name key belongs to one
+   Korean person and one foreign group only) in the same technology. That is
+   uniqueness in the data, not rarity in the population: no name-frequency
+   table is used, so a common name ("Jaewon Kim") can be unique in a small
+   store; the explanation says exactly that and the tie is the weaker kind.
 
 Precision over recall (a false accusation is costly): every condition above
 errs towards silence. Each alert carries its evidence (patent ids, dates,
@@ -37,12 +40,12 @@ import datetime as dt
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
-from ews.ids import alert_id
-from ews.schema import Alert, Document, TaggedDocument
-from models.names import normalise_applicant
+from ews.kernel.ids import alert_id
+from ews.kernel.names import normalise_applicant
+from ews.kernel.schema import Alert, Document, TaggedDocument
 
 DETECTOR = "inventor_abroad"
 HOME = "KR"
@@ -261,7 +264,7 @@ def find_moves(documents: Iterable[Document], tagged: Iterable[TaggedDocument], 
     mentions = _mentions(documents, tagged)
     moves = []
     for key, persons in sorted(disambiguate(mentions).items()):
-        rare = len(persons) <= 2  # at most one Korean person and one foreign group carry this name
+        unique_in_data = len(persons) <= 2  # at most one Korean person and one foreign group carry this name
         home_persons = [g for g in persons if sum(m.home for m in g) >= min_prior]
         if not home_persons:
             continue
@@ -278,8 +281,8 @@ def find_moves(documents: Iterable[Document], tagged: Iterable[TaggedDocument], 
                         continue
                     if m.coinventors & home_coinv:
                         candidates.append((m, "shared co-inventor: " + ", ".join(sorted(m.coinventors & home_coinv))))
-                    elif rare and len(persons) == (1 if group is home_group else 2) and (m.techs & home_techs):
-                        candidates.append((m, "same rare full name in the same technology: "
+                    elif unique_in_data and len(persons) == (1 if group is home_group else 2) and (m.techs & home_techs):
+                        candidates.append((m, "same full name, held by no other person in the stored data, in the same technology: "
                                               + ", ".join(sorted(m.techs & home_techs))))
             if not candidates:
                 continue
@@ -300,7 +303,7 @@ def find_moves(documents: Iterable[Document], tagged: Iterable[TaggedDocument], 
 
 
 def move_alert(move: Move, now: dt.datetime | None = None) -> Alert:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     series = f"inventor:{move.key}"
     first = move.abroad[0]
     home_apps = sorted({a for m in move.home for a, _ in m.applicants})
@@ -318,7 +321,7 @@ def move_alert(move: Move, now: dt.datetime | None = None) -> Alert:
     return Alert(
         id=alert_id(DETECTOR, series, move.period), detector=DETECTOR, series=series, period=move.period,
         direction="move", observed=float(len(move.abroad)), expected=0.0, score=score, severity=severity,
-        method=f"{DETECTOR}(min_prior=2,tie=co-inventor|rare-name+technology)", explanation=explanation,
+        method=f"{DETECTOR}(min_prior=2,tie=co-inventor|unique-name-in-data+technology)", explanation=explanation,
         evidence={"detector": DETECTOR, "kind": "inventor_abroad", "inventor": move.key,
                   "technology": move.technologies[0] if move.technologies else None,
                   "field": move.technologies[0].split(".")[0] if move.technologies else None,
@@ -347,6 +350,6 @@ def detect_inventor_moves(documents: Iterable[Document], tagged: Iterable[Tagged
                           min_prior: int = 2) -> list[Alert]:
     """Alerts for inventors moving abroad (see the module doc), sorted by id."""
     moves = find_moves(list(documents), list(tagged), min_prior=min_prior)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     alerts = {a.id: a for a in (move_alert(m, now) for m in moves)}
     return [alerts[k] for k in sorted(alerts)]

@@ -17,14 +17,22 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from alerts.base import (AlertNotFound, AlertQuery, AlertStore, AlertStoreError, InvalidTransition, ReviewConflict,
-                         Silence, now_utc)
+from alerts.base import (
+    AlertNotFound,
+    AlertQuery,
+    AlertStore,
+    AlertStoreError,
+    InvalidTransition,
+    ReviewConflict,
+    Silence,
+    now_utc,
+)
 from alerts.web.auth import require
 from alerts.web.deps import get_library, get_store
 from alerts.web.feedback import FeedbackStore, training_records
 from alerts.web.search import DocQuery, search_elastic, search_embedded
 from alerts.web.users import ROLES, User, UserError
-from ews.store import Store
+from ews.kernel.store import Store
 
 MAX_COMPARE = 5
 E401 = {"description": "no credentials, or an invalid token"}

@@ -19,7 +19,7 @@ from alerts.web.deps import StoreUnavailable, unavailable_reason
 from alerts.web.i18n import templates
 from alerts.web.security import LoginRateLimiter, SecurityHeaders, session_secret
 from alerts.web.users import UserStore
-from ews.taxonomy import load_taxonomy
+from ews.kernel.taxonomy import load_taxonomy
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -48,7 +48,7 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None, settings=N
                limiter: LoginRateLimiter | None = None, secure_cookies: bool | None = None) -> FastAPI:
     """The app; `store_factory` opens an alert store (default: the one the settings select), one per request."""
     from alerts.stores import open_alert_store
-    from ews.config import get_settings
+    from ews.kernel.config import get_settings
 
     settings = settings or get_settings()
     app = FastAPI(title="Technology-security early warning: analysts' workbench", version="2",

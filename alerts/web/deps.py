@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from fastapi import Request
 
 from alerts.base import AlertStore
-from ews.store import Store
+from ews.kernel.store import Store
 
 
 class StoreUnavailable(Exception):

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ews.store import Store, immediate_transaction
+from ews.kernel.store import Store, immediate_transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tag_feedback (
@@ -53,7 +53,7 @@ class FeedbackStore:
         techs = sorted(set(technologies))
         action = "confirm" if techs == sorted(set(previous)) else "correct"
         j = TagJudgement(doc_id=doc_id, action=action, technologies=techs, previous=sorted(set(previous)),
-                         actor=actor, at=dt.datetime.now(dt.timezone.utc))
+                         actor=actor, at=dt.datetime.now(dt.UTC))
         with self._connect() as c, immediate_transaction(c):
             seq = c.execute("SELECT COALESCE(MAX(seq), 0) FROM tag_feedback WHERE doc_id=?", (doc_id,)).fetchone()[0]
             c.execute("INSERT INTO tag_feedback VALUES (?,?,?)", (doc_id, seq + 1, j.model_dump_json()))

@@ -23,7 +23,7 @@ from alerts.web.i18n import templates, translator
 from alerts.web.search import DocQuery
 from alerts.web.security import csrf_ok, csrf_token
 from alerts.web.users import User
-from ews.store import Store
+from ews.kernel.store import Store
 
 PAGE_SIZE = 25
 STATUSES = ["new", "triaged", "confirmed", "dismissed", "escalated"]

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from ews.schema import Document, TaggedDocument
+from ews.kernel.schema import Document, TaggedDocument
 
 SNIPPET = 220
 MAX_TERMS = 20

@@ -14,6 +14,7 @@ import re
 import secrets
 import sqlite3
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel
 
-from ews.store import immediate_transaction
+from ews.kernel.store import immediate_transaction
 
 Role = Literal["viewer", "analyst", "admin"]
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
@@ -53,6 +54,15 @@ class User(BaseModel):
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
 
 
+_HASHER = PasswordHasher()
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so timing does not tell names apart."""
+    return _HASHER.hash(secrets.token_hex(16))
+
+
 def _token_digest(token: str) -> str:
     # tokens are 256 random bits: a fast digest is enough (no dictionary to try), and it can be looked up
     return hashlib.sha256(token.encode()).hexdigest()
@@ -62,9 +72,7 @@ class UserStore:
     def __init__(self, home: Path | str):
         self.db_path = Path(home) / "ews.sqlite"
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._hasher = PasswordHasher()
-        # a fixed hash to verify against when the user does not exist, so timing does not tell names apart
-        self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
+        self._hasher = _HASHER
         with self._connect() as c:
             c.executescript(SCHEMA)
 
@@ -85,7 +93,7 @@ class UserStore:
             raise UserError(f"bad role {role!r}: one of {', '.join(ROLES)}")
         if len(password) < MIN_PASSWORD:
             raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         with self._connect() as c, immediate_transaction(c):
             if c.execute("SELECT 1 FROM web_users WHERE name=?", (name,)).fetchone():
                 raise UserError(f"user {name!r} exists already")
@@ -112,7 +120,7 @@ class UserStore:
         with self._connect() as c:
             row = c.execute("SELECT password_hash FROM web_users WHERE name=?", (name,)).fetchone()
         try:
-            self._hasher.verify(row[0] if row else self._dummy_hash, password)
+            self._hasher.verify(row[0] if row else _dummy_hash(), password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         return self.get(name) if row else None
@@ -124,7 +132,7 @@ class UserStore:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self._connect() as c:
             c.execute("INSERT INTO web_tokens VALUES (?,?,?)",
-                      (_token_digest(token), name, dt.datetime.now(dt.timezone.utc).isoformat()))
+                      (_token_digest(token), name, dt.datetime.now(dt.UTC).isoformat()))
         return token
 
     def user_for_token(self, token: str) -> User | None:

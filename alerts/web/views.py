@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from alerts.base import AlertQuery, AlertStore, ReviewedAlert
 from alerts.build import series_parts
 from alerts.web.i18n import SEVERITY_BANDS, severity_band
-from ews.store import Store
+from ews.kernel.store import Store
 
 OPEN_STATUSES = ["new", "triaged", "escalated"]
 SCAN = 1000

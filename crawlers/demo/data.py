@@ -354,7 +354,7 @@ def feed_items() -> tuple[dict, ...]:
     items = []
     for i in range(30):
         tech, title, summary = _FEED_ITEMS[i % len(_FEED_ITEMS)]
-        d = dt.datetime(2023, 1, 5, 14, 0, tzinfo=dt.timezone.utc) + dt.timedelta(days=i * 24 + rng.randrange(5))
+        d = dt.datetime(2023, 1, 5, 14, 0, tzinfo=dt.UTC) + dt.timedelta(days=i * 24 + rng.randrange(5))
         part = "" if i < len(_FEED_ITEMS) else f" (part {i // len(_FEED_ITEMS) + 1})"
         items.append({"n": i + 1, "tech": tech, "title": title + part, "summary": summary,
                       "published": d, "author": FEED_PUBLISHERS[i % len(FEED_PUBLISHERS)]})

@@ -77,7 +77,7 @@ class LocalSite:
         reply = fn(req) if fn else None
         return reply if reply is not None else Reply(404, b"not found", {"Content-Type": "text/plain"})
 
-    def start(self) -> "LocalSite":
+    def start(self) -> LocalSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -131,7 +131,7 @@ class LocalSite:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "LocalSite":
+    def __enter__(self) -> LocalSite:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode, urlsplit
 
-
-from ews.schema import Document
-from crawlers.parsers.base import ApiPage, add_records, PageContext, ParseError, json_object
+from crawlers.parsers.base import ApiPage, PageContext, ParseError, add_records, json_object
+from ews.kernel.schema import Document
 
 DEFAULT_FIELDS = ["document_number", "title", "abstract", "publication_date", "type", "agencies", "html_url",
                   "pdf_url"]

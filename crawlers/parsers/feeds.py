@@ -6,10 +6,10 @@ import re
 
 from pydantic import ValidationError
 
-from ews.schema import Document
 from crawlers.parsers.base import PageContext, ParseError
 from crawlers.parsers.dates import parse_date, parse_datetime
 from crawlers.parsers.xmlsafe import local, parse_xml
+from ews.kernel.schema import Document
 
 _TAG = re.compile(r"<[^>]+>")
 

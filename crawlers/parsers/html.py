@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
 
-from ews.schema import Document
 from crawlers.parsers.base import PageContext, ParseError
 from crawlers.parsers.dates import parse_date
 from crawlers.parsers.encoding import decode_text
+from ews.kernel.schema import Document
 
 # Elements that never carry article text: navigation, scripts, page furniture.
 _DROP = "script, style, noscript, nav, header, footer, form, iframe, #header, #footer, .gnb, .lnb, .breadcrumb"

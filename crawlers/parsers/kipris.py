@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from ews.schema import Document, Party, PatentInfo, normalize_cpc
 from crawlers.parsers.base import ApiPage, PageContext, ParseError, validation_summary
 from crawlers.parsers.xmlsafe import local, parse_xml
+from ews.kernel.schema import Document, Party, PatentInfo, normalize_cpc
 
 
 def build_url(endpoint: str, start: dt.date, end: dt.date, settings: dict, page: int, key: str | None) -> str:

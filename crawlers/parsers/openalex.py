@@ -11,9 +11,8 @@ import datetime as dt
 from collections import Counter
 from urllib.parse import urlencode
 
-
-from ews.schema import Document
-from crawlers.parsers.base import ApiPage, add_records, PageContext, ParseError, window_params, json_object
+from crawlers.parsers.base import ApiPage, PageContext, ParseError, add_records, json_object, window_params
+from ews.kernel.schema import Document
 
 MAX_ABSTRACT_WORDS = 20_000
 

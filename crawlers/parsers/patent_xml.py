@@ -18,10 +18,9 @@ from typing import IO
 
 from lxml import etree
 
-from ews.schema import Document, Party, PatentInfo, normalize_cpc
 from crawlers.parsers.base import PageContext, ParseError
 from crawlers.parsers.xmlsafe import parse_xml
-
+from ews.kernel.schema import Document, Party, PatentInfo, normalize_cpc
 
 # ----------------------------------------------------------------------------------------- helpers
 

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from ews.schema import Document, Party, PatentInfo
 from crawlers.parsers.base import PageContext, ParseError, json_object
+from ews.kernel.schema import Document, Party, PatentInfo
 
 FIELDS = [
     "patent_id", "patent_title", "patent_abstract", "patent_date",

@@ -10,9 +10,9 @@ import io
 import logging
 import re
 
-from ews.schema import Document
 from crawlers.parsers.base import HostileInput, PageContext, ParseError
 from crawlers.parsers.dates import parse_date
+from ews.kernel.schema import Document
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_PDF_PAGES = 500

@@ -10,11 +10,11 @@ from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from ews.schema import Document
-from ews.store import Store
 from crawlers.items import PageItem
 from crawlers.parsers.base import PageContext, short_url
 from crawlers.registry import Source
+from ews.kernel.schema import Document
+from ews.kernel.store import Store
 
 MAX_MESSAGES = 50
 
@@ -37,7 +37,7 @@ class SourceSpider(scrapy.Spider):
         self.messages: list[str] = []
         self.pages = 0
         self.skipped_known = 0
-        self.started_at = dt.datetime.now(dt.timezone.utc)
+        self.started_at = dt.datetime.now(dt.UTC)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -81,7 +81,7 @@ class SourceSpider(scrapy.Spider):
 
     def context(self, response: Response) -> PageContext:
         return PageContext(source=self.source.id, kind=self.source.kind, url=response.url,
-                           fetched_at=dt.datetime.now(dt.timezone.utc), lang=self.source.language,
+                           fetched_at=dt.datetime.now(dt.UTC), lang=self.source.language,
                            jurisdiction=self.source.country,
                            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
                            settings=self.source.settings)
@@ -141,7 +141,7 @@ class SourceSpider(scrapy.Spider):
         if self.errors == 0 and reason == "finished" and self.pages > 0:
             done = self.state.setdefault("windows_done", [])
             entry = [self.window_start.isoformat(), self.window_end.isoformat(),
-                     dt.datetime.now(dt.timezone.utc).isoformat()]
+                     dt.datetime.now(dt.UTC).isoformat()]
             if not any(e[:2] == entry[:2] for e in done):
                 done.append(entry)
             self.state["last_success"] = entry[2]

@@ -84,8 +84,8 @@ class CpcFilter:
         self.prefixes: list[str] | None = None
         self.concordance = None
         if spec in (None, "taxonomy"):
-            from ews.taxonomy import load_taxonomy
-            from ews.taxonomy.concordance import CpcConcordance
+            from ews.kernel.taxonomy import load_taxonomy
+            from ews.kernel.taxonomy.concordance import CpcConcordance
 
             self.concordance = CpcConcordance(load_taxonomy())
         elif spec == "none":

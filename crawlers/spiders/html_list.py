@@ -6,11 +6,11 @@ not fetched again.
 """
 from __future__ import annotations
 
-from ews.ids import document_id
 from crawlers.parsers.base import ParseError
-from crawlers.parsers.html import ListEntry, parse_detail_page, parse_list_page, page_key
+from crawlers.parsers.html import ListEntry, page_key, parse_detail_page, parse_list_page
 from crawlers.parsers.pdf import is_pdf, parse_pdf_document
 from crawlers.spiders.base import SourceSpider
+from ews.kernel.ids import document_id
 
 
 def listed_context(entry: ListEntry | None) -> dict:

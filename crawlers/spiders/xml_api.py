@@ -90,7 +90,7 @@ class XmlApiSpider(SourceSpider):
         except ParseError as e:
             self.record_error(str(e))
             return
-        self.token_expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=max(life - TOKEN_MARGIN_S, 1))
+        self.token_expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=max(life - TOKEN_MARGIN_S, 1))
         yield self._search_request(then_first)
 
     def _search_request(self, first: int):

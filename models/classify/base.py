@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ews.schema import ClassifyInput, Tagging, TechnologyScore
+from ews.kernel.schema import ClassifyInput, Tagging, TechnologyScore
 from models.classify.terms import keyword_matcher, latin_tokens, strength
 from models.classify.vocabulary import FIELD_CPC
 
@@ -124,8 +124,8 @@ class TechnologyClassifier:
     text_lift_floor = -4.0
 
     def __init__(self, taxonomy=None):
-        from ews.taxonomy import load_taxonomy
-        from ews.taxonomy.concordance import CpcConcordance
+        from ews.kernel.taxonomy import load_taxonomy
+        from ews.kernel.taxonomy.concordance import CpcConcordance
 
         self.taxonomy = taxonomy or load_taxonomy()
         self.taxonomy_version: str = self.taxonomy.version
@@ -141,22 +141,22 @@ class TechnologyClassifier:
         self._terms = keyword_matcher(self.taxonomy)
 
     # -- to implement -------------------------------------------------------
-    def passage_scores(self, passages: list[str], langs: list[str | None], match: "Matches") -> np.ndarray:
+    def passage_scores(self, passages: list[str], langs: list[str | None], match: Matches) -> np.ndarray:
         """(passages × technologies) probabilities; `match` holds the tokens and keyword hits already found."""
         raise NotImplementedError
 
-    def passage_evidence(self, i: int, j: int, match: "Matches") -> list[str]:
+    def passage_evidence(self, i: int, j: int, match: Matches) -> list[str]:
         """Readable evidence for technology j in passage i (here: the keywords found)."""
         hits = match.hits[i].get(self.tech_ids[j])
         if not hits:
             return []
         return ["terms " + ", ".join(f"{h.term.label}" + (f" ×{h.count}" if h.count > 1 else "") for h in hits[:6])]
 
-    def fit(self, records: list[ClassifyInput], labels: list[list[str]]) -> "TechnologyClassifier":
+    def fit(self, records: list[ClassifyInput], labels: list[list[str]]) -> TechnologyClassifier:
         return self
 
     # -- shared ---------------------------------------------------------------
-    def match(self, passages: list[str]) -> "Matches":
+    def match(self, passages: list[str]) -> Matches:
         """Tokens, technology keyword strengths and field keyword strengths of each passage, in one pass."""
         toks = [latin_tokens(p) for p in passages]
         S = np.zeros((len(passages), len(self.tech_ids)), dtype=np.float32)

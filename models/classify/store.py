@@ -15,15 +15,16 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from ews.schema import ClassifyInput
+from ews.kernel.schema import ClassifyInput
 from models.classify.base import ModelError
+from models.classify.terms import has_hangul
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "shipped" / "classifier"
 HELDOUT_SHARE = 0.2
 
 
 def _taxonomy():
-    from ews.taxonomy import TaxonomyError, load_taxonomy
+    from ews.kernel.taxonomy import TaxonomyError, load_taxonomy
 
     try:
         return load_taxonomy()
@@ -77,7 +78,7 @@ def load_classifier(model_dir: Path | None = None):
     """The classifier in `model_dir`; with None the last trained, else the shipped, else the built-in one."""
     if model_dir is not None:
         return read_model(Path(model_dir))
-    from ews.config import get_settings
+    from ews.kernel.config import get_settings
 
     latest = _latest_trained(get_settings().models_dir)
     if latest is not None:
@@ -91,7 +92,7 @@ def load_classifier(model_dir: Path | None = None):
 
 def resolve_labels(records: list[ClassifyInput], taxonomy) -> tuple[list[ClassifyInput], list[list[str]], dict]:
     """Labels per record: explicit `labels`, else through the concordance of `cpc`; records with neither are left out."""
-    from ews.taxonomy.concordance import CpcConcordance
+    from ews.kernel.taxonomy.concordance import CpcConcordance
 
     known = set(taxonomy.technology_ids)
     unknown: dict[str, list[str]] = {}
@@ -121,9 +122,14 @@ def resolve_labels(records: list[ClassifyInput], taxonomy) -> tuple[list[Classif
     return kept, labels, summary
 
 
+def is_heldout(record_id: str) -> bool:
+    """A record is held out by a hash of its id: stable across runs and machines, and the same rule
+    for training and for retraining, so a model promoted earlier never saw today's held-out records."""
+    return int(hashlib.sha1(record_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < HELDOUT_SHARE
+
+
 def _heldout_split(records: list[ClassifyInput]) -> list[bool]:
-    """A record is held out by a hash of its id: stable across runs and machines."""
-    return [int(hashlib.sha1(r.id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < HELDOUT_SHARE for r in records]
+    return [is_heldout(r.id) for r in records]
 
 
 def scores_table(pred: list[list[str]], gold: list[list[str]], tech_ids: list[str]) -> dict:
@@ -198,14 +204,13 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     for r, labs in zip(kept, labels):
         digest.update(f"{r.id}\t{','.join(labs)}\t{len(r.text)}\n".encode())
     digest.update(json.dumps(params, sort_keys=True).encode())
-    created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     version = f"text-{tax.version}-{created:%Y%m%d}-{digest.hexdigest()[:8]}"
     final.version = version
     final.info = {
         "version": version, "kind": "text", "format": 2, "taxonomy_version": tax.version,
         "created": created.isoformat(),
-        "training": {"source": source, **summary, "documents_by_language": dict(
-            Counter("ko" if any("\uac00" <= c <= "\ud7a3" for c in r.text[:2000]) else "other" for r in kept)),
+        "training": {"source": source, **summary, "documents_by_language": dict(Counter(_language_of(r) for r in kept)),
             "documents_none": sum(1 for labs in labels if not labs),
             "positives": dict(sorted(positives.items())), "trained_technologies": int(final.trained_.sum()),
             "heldout_documents": len(te)},
@@ -226,6 +231,16 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
         if tmp.exists():
             shutil.rmtree(tmp)
     return final.info
+
+
+def _language_of(r: ClassifyInput) -> str:
+    """The record's stated language, else Korean where its opening has Hangul, English where it has Latin letters."""
+    if r.lang:
+        return r.lang
+    opening = f"{r.title} {r.text[:2000]}"
+    if has_hangul(opening):
+        return "ko"
+    return "en" if any("a" <= c.lower() <= "z" for c in opening) else "unknown"
 
 
 def _text_only(r: ClassifyInput) -> ClassifyInput:

@@ -29,7 +29,6 @@ largest per technology (`keep`), which keeps a model a few MB without measurable
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from pathlib import Path
 
@@ -384,7 +383,7 @@ class TextModelClassifier(TechnologyClassifier):
         (model_dir / "model.json").write_text(json.dumps(self.info, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, model_dir: Path, info: dict, taxonomy) -> "TextModelClassifier":
+    def load(cls, model_dir: Path, info: dict, taxonomy) -> TextModelClassifier:
         model_dir = Path(model_dir)
         path, vpath = model_dir / "text_model.npz", model_dir / "vocabulary.json"
         if info.get("format", 1) < FORMAT:

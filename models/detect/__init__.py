@@ -4,14 +4,14 @@
     alarms = detect_counts(df)            # df: series, period, count
 
 Every detector takes a count Series indexed by consecutive period strings and
-returns one `ews.schema.Detection` per period it could judge; see `base.py`.
+returns one `ews.kernel.schema.Detection` per period it could judge; see `base.py`.
 """
 from models.detect.base import Detector, LowCountGuard
+from models.detect.counts import detect_counts, series_from_rows
 from models.detect.ears import EARSC1Detector, EARSC2Detector, EARSC3Detector
 from models.detect.farrington import FarringtonFlexibleDetector
 from models.detect.glr import GLRShiftDetector
 from models.detect.loglinear import LogLinearDetector
-from models.detect.counts import detect_counts, series_from_rows
 from models.detect.robust import RobustBaselineDetector
 from models.detect.select import AutoDetector, default_detector, is_policy_series, policy_detector
 

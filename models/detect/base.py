@@ -14,17 +14,16 @@ direction of the deviation. `alarm` is the detector's own decision.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
-
-import math
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from ews.periods import granularity
-from ews.schema import Detection
+from ews.kernel.periods import granularity
+from ews.kernel.schema import Detection
 
 # Periods per seasonal cycle, by granularity (a year has no sub-cycle).
 SEASON_LENGTH = {"year": 1, "quarter": 4, "month": 12, "week": 52}

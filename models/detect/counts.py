@@ -5,8 +5,8 @@ import datetime as dt
 
 import pandas as pd
 
-from ews.periods import granularity, period_range
-from ews.schema import Detection
+from ews.kernel.periods import granularity, period_range
+from ews.kernel.schema import Detection
 from models.detect.base import Detector
 from models.detect.lag import is_complete
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ews.schema import Detection
+from ews.kernel.schema import Detection
 from models.detect.base import LowCountGuard, series_values
 
 BASELINE = 7

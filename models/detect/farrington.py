@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ews.schema import Detection
+from ews.kernel.schema import Detection
 from models.detect.base import LowCountGuard, count_verdict, season_length, series_values
 from models.detect.glm import fit_poisson
 

@@ -24,7 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ews.schema import Detection
+from ews.kernel.schema import Detection
 from models.detect.base import LowCountGuard, nb_quantile, series_values
 from models.detect.robust import RobustBaselineDetector
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ews.periods import period_end
+from ews.kernel.periods import period_end
 
 PATENT_LAG_MONTHS = 18
 POLICY_LAG_MONTHS = 0

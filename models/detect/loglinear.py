@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ews.schema import Detection
+from ews.kernel.schema import Detection
 from models.detect.base import LowCountGuard, series_values
 from models.detect.robust import mann_kendall_p, theil_sen_slope, trimmed_mean
 

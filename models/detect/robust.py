@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ews.schema import Detection
+from ews.kernel.schema import Detection
 from models.detect.base import LowCountGuard, count_verdict, series_values
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ews.schema import Detection
+from ews.kernel.schema import Detection
 from models.detect.base import Detector, LowCountGuard, season_length, series_values
 from models.detect.farrington import FarringtonFlexibleDetector
 from models.detect.glr import GLRShiftDetector

@@ -10,12 +10,10 @@ cluster.
 from __future__ import annotations
 
 import socket
-import uuid
 
 from elastic_transport import HttpHeaders, Urllib3HttpNode
 from elasticsearch import Elasticsearch
 from osmem_server import OsmemServer
-
 
 
 class PlainJsonNode(Urllib3HttpNode):

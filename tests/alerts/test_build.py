@@ -1,13 +1,12 @@
 """Alert building: identity, severity, explanation, evidence and the re-alerting window."""
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from alerts.build import alerts_from_detections, apply_realert_window, severity_of
-from ews.ids import alert_id
-from ews.schema import Detection
-from ews.store import Store
+from ews.kernel.ids import alert_id
+from ews.kernel.schema import Detection
+from ews.kernel.store import Store
 
 
 def det(series="semi.memory", period="2023-07", observed=41, expected=12.5, direction="surge", alarm=True,
@@ -94,11 +93,11 @@ def test_closed_alert_is_not_reopened_but_keeps_its_periods():
 def test_store_evidence_lists_contributing_documents(tmp_path):
     import datetime as dt
 
-    from ews.schema import Document, TaggedDocument, Tagging, TechnologyScore
+    from ews.kernel.schema import Document, TaggedDocument, Tagging, TechnologyScore
 
     store = Store(tmp_path)
     docs = [Document.build(source="s", source_key=str(i), kind="patent", title=f"Memory plan {i}",
-                           published=dt.date(2023, 7, 3), fetched_at=dt.datetime.now(dt.timezone.utc))
+                           published=dt.date(2023, 7, 3), fetched_at=dt.datetime.now(dt.UTC))
             for i in range(3)]
     store.upsert_documents(docs)
     store.upsert_tagged(TaggedDocument(doc_id=d.id, model_version="t", taxonomy_version="t",
@@ -124,10 +123,10 @@ def test_series_keys_of_the_aggregator_and_bare_keys_are_read():
 def test_contributors_follow_the_aggregator_keys(tmp_path):
     import datetime as dt
 
-    from ews.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
+    from ews.kernel.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
 
     store = Store(tmp_path)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     docs = [Document.build(source="p", source_key=str(i), kind="patent", title=f"DRAM cell {i}", fetched_at=now,
                            patent=PatentInfo(application_date=dt.date(2023, 7, 10),
                                              applicants=[Party(name="SAMSUNG ELECTRONICS CO., LTD.", country="KR" if i else "US")]))
@@ -153,11 +152,11 @@ def test_silent_source_becomes_one_alert_per_silence(tmp_path):
 
     from alerts.build import alert_from_silent_source
     from crawlers.health import silent_sources
-    from ews.schema import SourceHealth
-    from ews.store import Store
+    from ews.kernel.schema import SourceHealth
+    from ews.kernel.store import Store
 
     with Store(tmp_path) as store:
-        day = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+        day = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
         for i, items in enumerate([12, 9, 11, 0, 0, 0]):
             t = day + dt.timedelta(days=i)
             store.record_health(SourceHealth(source="kr.msit", started_at=t, finished_at=t, items=items))

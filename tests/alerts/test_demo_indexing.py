@@ -3,8 +3,8 @@ and a second run leaves every count unchanged."""
 import pytest
 
 from alerts.sync import sync_to_elasticsearch
-from ews.runner import run_pipeline
-from ews.store import Store
+from ews.app.runner import run_pipeline
+from ews.kernel.store import Store
 
 pytestmark = pytest.mark.integration
 

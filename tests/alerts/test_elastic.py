@@ -6,14 +6,13 @@ import threading
 
 import pandas as pd
 import pytest
+from osmem_testing import PlainJsonNode, es_client, free_port, start_osmem
 
 from alerts.build import alerts_from_detections
 from alerts.elastic import ElasticAlertStore
 from alerts.sync import sync_to_elasticsearch
-from ews.schema import Detection, Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
-from ews.store import Store
-
-from osmem_testing import PlainJsonNode, es_client, free_port, start_osmem
+from ews.kernel.schema import Detection, Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
+from ews.kernel.store import Store
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +57,7 @@ def test_bulk_reports_per_item_errors_and_indexes_the_rest(es_store):
 
 def _local_store(home, n_docs=40, n_alerts=0) -> Store:
     store = Store(home)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     docs = [Document.build(source="demo", source_key=str(i), kind="patent", title=f"반도체 메모리 셀 {i}",
                            text="DRAM memory cell with a capacitor", lang="ko", fetched_at=now, published=dt.date(2023, 1 + i % 12, 5),
                            patent=PatentInfo(application_date=dt.date(2023, 1 + i % 12, 1), cpc=["H10B12/00"],

@@ -9,7 +9,7 @@ import pytest
 from alerts.base import AlertNotFound, AlertQuery, InvalidTransition, ReviewConflict, Silence
 from alerts.build import alerts_from_detections
 from alerts.embedded import EmbeddedAlertStore
-from ews.schema import Detection
+from ews.kernel.schema import Detection
 
 
 @pytest.fixture(params=["embedded", pytest.param("elastic", marks=pytest.mark.integration)])
@@ -134,7 +134,7 @@ def test_search_filters_and_free_text(alert_store):
 
 def test_silences_hide_matching_alerts_while_active(alert_store):
     alert_store.upsert_alerts(sample())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     alert_store.add_silence(Silence(series="semi.*", starts=now - dt.timedelta(hours=1),
                                     ends=now + dt.timedelta(days=7), reason="known fab build-out", created_by="kim"))
     alert_store.add_silence(Silence(series="battery.*", starts=now - dt.timedelta(days=9),

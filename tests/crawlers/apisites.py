@@ -182,9 +182,9 @@ def kipris_xml(page: int, rows: int, total: int = KIPRIS_TOTAL) -> bytes:
 
 def kipris_route(req):
     if req.arg("ServiceKey") != KIPRIS_KEY:
-        return Reply(200, ('<?xml version="1.0" encoding="UTF-8"?><response><header><successYN>N</successYN>'
-                           '<resultCode>30</resultCode><resultMsg>SERVICE KEY IS NOT REGISTERED ERROR.</resultMsg>'
-                           '</header></response>').encode(), {"Content-Type": "application/xml"})
+        return Reply(200, (b'<?xml version="1.0" encoding="UTF-8"?><response><header><successYN>N</successYN>'
+                           b'<resultCode>30</resultCode><resultMsg>SERVICE KEY IS NOT REGISTERED ERROR.</resultMsg>'
+                           b'</header></response>'), {"Content-Type": "application/xml"})
     if req.arg("openDate") != "20240101~20240131":
         return Reply(400, b"bad date", {"Content-Type": "text/plain"})
     return Reply(200, kipris_xml(int(req.arg("pageNo", "1")), int(req.arg("numOfRows", "10"))),

@@ -11,7 +11,7 @@ from crawlers.parsers.base import PageContext
 def make_ctx(url: str = "http://127.0.0.1/x", source: str = "t-src", kind: str = "policy", lang: str | None = "en",
              settings: dict | None = None, content_type: str | None = None, jurisdiction: str | None = "US") -> PageContext:
     return PageContext(source=source, kind=kind, url=url, lang=lang, jurisdiction=jurisdiction,
-                       fetched_at=dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+                       fetched_at=dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
                        content_type=content_type, settings=settings or {})
 
 
@@ -90,11 +90,13 @@ def _api_sources(u: str) -> list[Source]:
 def _api_routes(site_ref: list):
     import apisites as a  # noqa: E402  (tests/crawlers is on sys.path through rootdir conftest import mode)
     from pdfgen import make_pdf
+
     from crawlers.demo import Reply
 
     epo = a.EpoServer()
     zip_bytes = a.bulk_zip_bytes()
-    html = lambda s: (lambda req: Reply(200, s.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"}))
+    def html(s):
+        return (lambda req: Reply(200, s.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"}))
     pdf = make_pdf([["Export Controls on Quantum Computing: A Policy Report",
                      "Washington, DC. This report reviews export controls on quantum computers and cryogenic systems."],
                     ["Recommendations: allies should coordinate licence policy for dilution refrigerators."]],
@@ -148,6 +150,7 @@ def api_crawl(tmp_path_factory):
 
     sys.path.insert(0, str(Path(__file__).parent))
     from apisites import WINDOW
+
     from crawlers.crawl import crawl_sources
     from crawlers.demo import LocalSite
     from crawlers.reparse import reparse

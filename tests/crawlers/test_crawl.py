@@ -11,7 +11,7 @@ import pytest
 from crawlers.crawl import crawl_sources
 from crawlers.demo import DEMO_WINDOW, DemoSite, Reply, data
 from crawlers.registry import Source, load_registry
-from ews.store import Store
+from ews.kernel.store import Store
 
 pytestmark = pytest.mark.integration
 

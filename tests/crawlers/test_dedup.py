@@ -1,12 +1,12 @@
 """Near-duplicates: syndicated copies found with MinHash/LSH; templated but different releases are not."""
 import datetime as dt
 
-from ews.schema import Document
 from crawlers.dedup import NearDuplicateDetector, shingles, signature, similarity
 from crawlers.demo import data
 from crawlers.index import CrawlIndex
+from ews.kernel.schema import Document
 
-NOW = dt.datetime(2024, 2, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
 ARTICLE = ("The Commerce Department announced new controls on advanced semiconductor manufacturing equipment and "
            "high-bandwidth memory exports, citing national security concerns about military end uses. The rule adds "
            "twenty-four types of chip-making tools and three software tools to the list of controlled items and "

@@ -9,8 +9,8 @@ import urllib.request
 import pytest
 
 from crawlers.demo import DEMO_AS_OF, DEMO_WINDOW, DemoSite, data
-from ews.schema import normalize_cpc
-from ews.taxonomy import load_taxonomy
+from ews.kernel.schema import normalize_cpc
+from ews.kernel.taxonomy import load_taxonomy
 
 
 def _filing_month(p):

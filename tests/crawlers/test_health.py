@@ -1,11 +1,11 @@
 """Sources that fall silent: no items for the last N runs after delivering some."""
 import datetime as dt
 
-from ews.schema import SourceHealth
-from ews.store import Store
 from crawlers.health import silent_sources
+from ews.kernel.schema import SourceHealth
+from ews.kernel.store import Store
 
-T0 = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 
 def _run(store, source, day, items, errors=0, messages=()):

@@ -1,10 +1,10 @@
 """Normalisation: a body repeated inside one page (seed 004), furniture, language, inferred dates, digests."""
 import datetime as dt
 
-from ews.schema import Document
 from crawlers.normalize import normalize_document, remove_repeats, split_digest
+from ews.kernel.schema import Document
 
-NOW = dt.datetime(2024, 2, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
 # The shape of seed 004: title, a row of share/print buttons, the body, the byline, then the body again.
 BODY = ["정부가 반도체 패키징 등 한국 주력산업의 취약점이 되는 '초격차 급소 기술' 80개를 최대한 빨리 확보하기 위해 산업 연구개발(R&D)을 외국기관에 개방한다.",
         "또 희토류를 안 쓰는 전기차 모터용 영구자석, 인공지능(AI) 컴퓨팅, 세포 재생 신약 등 한국의 '차세대 먹거리 기술' 100개를 개발한다.",

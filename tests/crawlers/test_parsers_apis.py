@@ -3,9 +3,9 @@ import datetime as dt
 import json
 from urllib.parse import parse_qs, urlsplit
 
+import apisites as a
 import pytest
 
-import apisites as a
 from crawlers.parsers import epo_ops, federal_register, kipris, openalex
 from crawlers.parsers.base import HostileInput, ParseError
 

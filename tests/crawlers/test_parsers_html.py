@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 
 from crawlers.parsers.base import ParseError
-from crawlers.parsers.encoding import decode_text, declared_encoding
-from crawlers.parsers.html import extract_text, page_key, parse_detail_page, parse_list_page
 from crawlers.parsers.dates import parse_date
+from crawlers.parsers.encoding import declared_encoding, decode_text
+from crawlers.parsers.html import extract_text, page_key, parse_detail_page, parse_list_page
 
 SETTINGS = {"list_item": "table.board_list tbody tr", "item_link": "td.subject a::attr(href)",
             "item_date": "td.date::text", "next_page": "div.paging a.next::attr(href)",
@@ -63,7 +63,7 @@ def test_wrongly_declared_encoding_is_overruled(ctx_factory):
 def test_undated_page_gets_inferred_fetch_date_and_list_date_is_used_when_page_has_none(ctx_factory):
     from crawlers.parsers.html import ListEntry
 
-    body = "<html><body><div class='view_cont'><p>본문</p></div></body></html>".encode("utf-8")
+    body = "<html><body><div class='view_cont'><p>본문</p></div></body></html>".encode()
     ctx = ctx_factory(settings=SETTINGS)
     d = parse_detail_page(body, ctx).document
     assert d.published == dt.date(2025, 1, 2) and d.published_basis == "inferred"

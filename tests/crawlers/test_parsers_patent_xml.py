@@ -6,8 +6,7 @@ import zipfile
 import pytest
 
 from crawlers.parsers.base import HostileInput, ParseError
-from crawlers.parsers.patent_xml import (iter_bulk_documents, iter_bulk_zip, parse_epo_exchange,
-                                         parse_uspto_document)
+from crawlers.parsers.patent_xml import iter_bulk_documents, iter_bulk_zip, parse_epo_exchange, parse_uspto_document
 
 V45 = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE us-patent-grant SYSTEM "us-patent-grant-v45-2014-04-03.dtd" [ ]>

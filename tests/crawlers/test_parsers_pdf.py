@@ -2,10 +2,10 @@
 import datetime as dt
 
 import pytest
+from pdfgen import make_pdf
 
 from crawlers.parsers.base import HostileInput, ParseError
 from crawlers.parsers.pdf import extract_pdf, is_pdf, parse_pdf_document
-from pdfgen import make_pdf
 
 PDF = make_pdf([["Export Controls on Quantum Computing", "Washington, 5 March 2024. Dilution refrigerators (DRs)."],
                 ["Page two: recommendations for allies."]], title="Quantum Export Controls", created="20240305120000Z")

@@ -3,12 +3,12 @@ import datetime as dt
 
 from scrapy.utils.test import get_crawler
 
-from ews.schema import Document
-from ews.store import Store
 from crawlers.items import PageItem
 from crawlers.pipelines import ArchiveRawPipeline, StoreDocumentsPipeline, ValidateDocumentsPipeline
+from ews.kernel.schema import Document
+from ews.kernel.store import Store
 
-NOW = dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
 
 
 class _Spider:

@@ -4,8 +4,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from ews.store import Store
 from crawlers.reparse import reparse
+from ews.kernel.store import Store
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +36,7 @@ def test_reparse_restores_lost_documents_and_one_source_only(api_crawl, tmp_path
 
 
 def test_ews_reparse_command(tmp_path, monkeypatch):
-    from ews.cli import app
+    from ews.app.cli import app
 
     monkeypatch.setenv("EWS_HOME", str(tmp_path))
     res = CliRunner().invoke(app, ["reparse", "--json"])

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from ews.store import Store
+from ews.kernel.store import Store
 
 pytestmark = pytest.mark.integration
 

@@ -1,8 +1,8 @@
 """xml_api spider: EPO OPS (OAuth token, renewal, Range paging, empty answer) and KIPRIS Plus (key, pages)."""
 import pytest
 
-from ews.store import Store
 from crawlers.index import CrawlIndex
+from ews.kernel.store import Store
 
 pytestmark = pytest.mark.integration
 

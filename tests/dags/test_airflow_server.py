@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ews.store import Store
+from ews.kernel.store import Store
 from tests.dags.conftest import DAGS
 
 pytestmark = pytest.mark.integration

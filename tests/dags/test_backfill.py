@@ -5,11 +5,11 @@ import datetime as dt
 
 import pytest
 
-from ews.store import Store
+from ews.kernel.store import Store
 from tests.dags.test_dag_runs import load_dag, states
 
 pytestmark = pytest.mark.integration
-UTC = dt.timezone.utc
+UTC = dt.UTC
 # the weekly patent crawl's runs: logical dates at the end of their week's interval
 WEEK_1 = dt.datetime(2023, 10, 2, 2, tzinfo=UTC)      # interval 2023-09-25 .. 2023-10-02
 WEEK_2 = dt.datetime(2023, 10, 9, 2, tzinfo=UTC)      # interval 2023-10-02 .. 2023-10-09

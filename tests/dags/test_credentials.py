@@ -15,7 +15,7 @@ def clean_env(monkeypatch):
 
 
 def test_elasticsearch_and_source_keys_from_airflow_connections(airflow_home, clean_env):
-    from ews.tasks import credentials_from_airflow
+    from ews.app.tasks import credentials_from_airflow
 
     clean_env.setenv("AIRFLOW_CONN_EWS_ELASTICSEARCH", json.dumps({
         "conn_type": "generic", "host": "es.internal", "schema": "https", "port": 9200, "login": "elastic",
@@ -37,7 +37,7 @@ def test_elasticsearch_and_source_keys_from_airflow_connections(airflow_home, cl
 def test_the_environment_wins_over_connections(airflow_home, clean_env):
     import os
 
-    from ews.tasks import credentials_from_airflow
+    from ews.app.tasks import credentials_from_airflow
 
     clean_env.setenv("EWS_ES_URL", "https://from-env:9200")
     clean_env.setenv("AIRFLOW_CONN_EWS_ELASTICSEARCH", json.dumps({"conn_type": "generic", "host": "https://other"}))
@@ -46,7 +46,7 @@ def test_the_environment_wins_over_connections(airflow_home, clean_env):
 
 
 def test_failure_alerts_scrub_credentials(clean_env):
-    from ews.maintenance import pipeline_failure_alert
+    from alerts.build import pipeline_failure_alert
 
     clean_env.setenv("EWS_ES_PASSWORD", "pa55-word-env-x")
     a = pipeline_failure_alert("ews_monitoring", "index", None, None, "manual__1",

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from ews.store import Store
+from ews.kernel.store import Store
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,7 @@ def states(dag_run):
 def test_crawl_dag_crawls_its_data_interval_and_twice_changes_nothing(airflow_home, demo_site, ews_home):
     dag = load_dag("ews_crawl_patent")
     assert len(dag.tasks) == 1  # the demo registry has one patent source
-    day = dt.datetime(2023, 10, 1, tzinfo=dt.timezone.utc)
+    day = dt.datetime(2023, 10, 1, tzinfo=dt.UTC)
     run = dag.test(logical_date=day)
     assert set(states(run).values()) == {"success"}, states(run)
     with Store(ews_home) as store:
@@ -53,7 +53,7 @@ def test_crawl_dag_crawls_its_data_interval_and_twice_changes_nothing(airflow_ho
 def test_monitoring_dag_runs_end_to_end(airflow_home, demo_site, ews_home):
     from crawlers.demo import DEMO_WINDOW
     from crawlers.registry import load_registry
-    from ews import pipeline
+    from ews.app import pipeline
 
     with Store(ews_home) as store:
         pipeline.crawl(store, load_registry(demo=True, base_url=demo_site.url), *DEMO_WINDOW)
@@ -68,3 +68,35 @@ def test_monitoring_dag_runs_end_to_end(airflow_home, demo_site, ews_home):
     assert set(states(again).values()) == {"success"}
     with Store(ews_home) as store:
         assert store.stats() == stats
+
+
+def test_the_dag_and_the_command_give_one_answer_on_one_store(airflow_home, demo_site, ews_home, tmp_path, monkeypatch):
+    """The scheduled path (the monitoring DAG) and the command path (`pipeline.monitor`, what `ews run`
+    runs after crawling) on copies of one crawled store: every count row and every alert is the same."""
+    import shutil
+
+    from crawlers.demo import DEMO_WINDOW
+    from crawlers.registry import load_registry
+    from ews.app import pipeline
+
+    with Store(ews_home) as store:
+        pipeline.crawl(store, load_registry(demo=True, base_url=demo_site.url), *DEMO_WINDOW)
+        cutoff = store.data_cutoff()
+    assert cutoff == DEMO_WINDOW[1] - dt.timedelta(days=1)
+    command_home = tmp_path / "command"
+    shutil.copytree(ews_home, command_home)
+    run = load_dag("ews_monitoring").test()
+    assert set(states(run).values()) == {"success"}, states(run)
+    with Store(command_home) as store:
+        pipeline.monitor(store, command_home / "reports")
+        command_counts = store.read_counts()
+        command_alerts = {(a.id, a.series, a.period, a.direction, a.observed) for a in store.list_alerts()}
+    with Store(ews_home) as store:
+        dag_counts = store.read_counts()
+        dag_alerts = {(a.id, a.series, a.period, a.direction, a.observed) for a in store.list_alerts()}
+    key = ["series", "period"]
+    assert len(dag_counts) == len(command_counts) > 0
+    assert dag_counts.sort_values(key).reset_index(drop=True).equals(command_counts.sort_values(key).reset_index(drop=True))
+    assert dag_alerts == command_alerts and dag_alerts
+    # the cut-off reaches the newest complete month, not the last filing: the series run to the crawl's end
+    assert dag_counts["period"].max() == cutoff.strftime("%Y-%m")

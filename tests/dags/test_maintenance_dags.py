@@ -9,12 +9,12 @@ import socket
 
 import pytest
 
-from ews.store import Store
+from ews.kernel.store import Store
 from tests.dags.test_dag_runs import load_dag as _load_dag
 from tests.dags.test_dag_runs import states
 
 pytestmark = pytest.mark.integration
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def demo_store(tmp_path_factory):
     """A data directory with the demo sources crawled, classified, counted and detected (built once per module)."""
     from crawlers.demo import DEMO_AS_OF, DEMO_WINDOW, DemoSite
     from crawlers.registry import load_registry
-    from ews import pipeline
+    from ews.app import pipeline
 
     home = tmp_path_factory.mktemp("demo-store")
     with DemoSite() as site, Store(home) as store:
@@ -54,8 +54,8 @@ def _decisions(home):
 
 def _use_builtin_classifier(home):
     """Make the built-in keyword classifier the current model (whatever model the project ships)."""
-    from ews.maintenance import _promote
-    from ews.taxonomy import load_taxonomy
+    from ews.kernel.taxonomy import load_taxonomy
+    from models.classify.promotion import _promote
 
     rules = home / "models" / "versions" / "builtin-rules"
     rules.mkdir(parents=True)
@@ -92,8 +92,9 @@ def test_retrain_promotes_a_better_model_and_rerun_changes_nothing(airflow_home,
 
 def test_retrain_keeps_the_current_model_when_the_new_one_scores_worse(airflow_home, populated):
     """A month whose crawl brought garbage text (a parser broke): the model trained on it must not replace a good one."""
-    from ews.maintenance import is_heldout, retrain
     from models.classify import load_classifier
+    from models.classify.promotion import retrain
+    from models.classify.store import is_heldout
 
     models = populated / "models"
     _use_builtin_classifier(populated)
@@ -162,9 +163,9 @@ def test_annual_report_counts_the_year_of_its_data_interval(airflow_home, popula
 
 
 def test_taxonomy_review_finds_a_planted_term_that_fits_no_technology(airflow_home, populated):
-    from ews import pipeline
-    from ews.schema import Document
-    from ews.taxonomy import load_taxonomy
+    from ews.app import pipeline
+    from ews.kernel.schema import Document
+    from ews.kernel.taxonomy import load_taxonomy
 
     now = dt.datetime(2026, 1, 1, tzinfo=UTC)
     planted = [Document.build(source="test-feed", source_key=f"agri-{i}", kind="policy", lang="en",
@@ -201,7 +202,7 @@ def _closed_port() -> int:
 
 def test_a_failing_source_raises_a_pipeline_alert_once_per_interval_without_its_credentials(
         airflow_home, ews_home, monkeypatch, capfd):
-    from ews.ids import alert_id
+    from ews.kernel.ids import alert_id
 
     # a dead source whose URL carries credentials, as a misconfigured proxy or API URL might
     monkeypatch.setenv("EWS_DEMO_BASE_URL", f"http://crawler:hunter2-secret@127.0.0.1:{_closed_port()}")

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.integration
 
 def run_demo(home):
     env = {**os.environ, "EWS_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "ews.cli", "run", "--demo"], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "ews.app.cli", "run", "--demo"], capture_output=True, text=True,
                           env=env, timeout=900)
 
 

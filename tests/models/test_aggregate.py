@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from ews.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
+from ews.kernel.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
 from models.aggregate import build_counts, document_date, parse_series_key, series_key
 
 FETCHED = dt.datetime(2024, 1, 1, 12, 0)

@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ews.schema import ClassifyInput, Tagging
-from ews.taxonomy import load_taxonomy
+from ews.kernel.schema import ClassifyInput, Tagging
+from ews.kernel.taxonomy import load_taxonomy
 from models.classify import Classifier, ModelError, load_classifier, train_classifier
 from models.classify.base import split_passages
 from models.classify.rules import KeywordConcordanceClassifier
 from models.classify.terms import keyword_variants, technology_matcher
-from models.classify.text_model import TextModelClassifier, best_threshold
+from models.classify.text_model import best_threshold
 
 EWS = Path(sys.executable).with_name("ews")
 
@@ -282,6 +282,8 @@ def test_train_labels_through_concordance(tmp_path):
     info = train_classifier(recs, tmp_path / "m", source="cpc")
     assert info["training"]["labels_from_cpc"] == len(recs)
     assert info["training"]["positives"] == {"semi.memory": 12}
+    # English text without a stated language is counted as English, not "other"
+    assert set(info["training"]["documents_by_language"]) <= {"en", "ko"}, info["training"]["documents_by_language"]
 
 
 def test_train_rejects_unusable_data(tmp_path):
@@ -450,7 +452,7 @@ def test_common_threshold_and_shrinkage():
 
 
 def test_text_model_inference_imports_no_sklearn(trained_dir):
-    code = ("import sys; from models.classify import load_classifier; from ews.schema import ClassifyInput\n"
+    code = ("import sys; from models.classify import load_classifier; from ews.kernel.schema import ClassifyInput\n"
             f"c = load_classifier({str(trained_dir)!r})\n"
             "t = c.predict([ClassifyInput(id='q', text='qubit and quantum error correction')])\n"
             "assert t[0].technologies, t\n"

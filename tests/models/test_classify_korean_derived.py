@@ -3,11 +3,18 @@ from __future__ import annotations
 
 import pytest
 
-from ews.schema import ClassifyInput
-from ews.taxonomy import load_taxonomy
+from ews.kernel.schema import ClassifyInput
+from ews.kernel.taxonomy import load_taxonomy
 from models.classify.rules import KeywordConcordanceClassifier
-from models.classify.terms import (GENERIC_KO, STRONG_WEIGHT, WEAK_WEIGHT, TermMatcher, compact,
-                                   korean_derived_terms, keyword_matcher)
+from models.classify.terms import (
+    GENERIC_KO,
+    STRONG_WEIGHT,
+    WEAK_WEIGHT,
+    TermMatcher,
+    compact,
+    keyword_matcher,
+    korean_derived_terms,
+)
 from models.classify.vocabulary import FIELD_TERMS
 
 

@@ -120,7 +120,7 @@ def test_detect_counts_empty_and_custom_detector():
         name = "always"
 
         def detect(self, counts):
-            from ews.schema import Detection
+            from ews.kernel.schema import Detection
             return [Detection(series=counts.name, period=p, observed=v, expected=0, alarm=True,
                               direction="surge", score=1.0, method=self.name) for p, v in counts.items()]
 

@@ -8,8 +8,15 @@ import pandas as pd
 import pytest
 from test_detect_series import months, series, years
 
-from models.detect import (AutoDetector, GLRShiftDetector, LogLinearDetector, RobustBaselineDetector,
-                           detect_counts, is_policy_series, policy_detector)
+from models.detect import (
+    AutoDetector,
+    GLRShiftDetector,
+    LogLinearDetector,
+    RobustBaselineDetector,
+    detect_counts,
+    is_policy_series,
+    policy_detector,
+)
 
 
 def alarms(det, s, direction=None):

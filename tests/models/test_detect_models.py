@@ -5,8 +5,15 @@ import numpy as np
 import pytest
 from test_detect_series import flat, seasonal, series, sparse, trending, with_event, years
 
-from models.detect import (AutoDetector, EARSC1Detector, EARSC2Detector, EARSC3Detector,
-                           FarringtonFlexibleDetector, GLRShiftDetector, RobustBaselineDetector)
+from models.detect import (
+    AutoDetector,
+    EARSC1Detector,
+    EARSC2Detector,
+    EARSC3Detector,
+    FarringtonFlexibleDetector,
+    GLRShiftDetector,
+    RobustBaselineDetector,
+)
 from models.detect.farrington import seasonal_levels
 from models.detect.glm import fit_poisson
 

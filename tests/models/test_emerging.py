@@ -3,11 +3,10 @@ import random
 
 import pytest
 
-from ews.schema import Document, PatentInfo, Party, Tagging, TaggedDocument, TechnologyScore
-from models.emerging import (emerging_terms, english_terms, escore, kleinberg_bursts, korean_terms,
-                             unmatched_terms)
+from ews.kernel.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
+from models.emerging import emerging_terms, english_terms, escore, kleinberg_bursts, korean_terms, unmatched_terms
 
-FETCHED = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+FETCHED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 BACKGROUND = ["memory cell array", "word line driver", "bit line sense amplifier", "charge storage layer",
               "vertical channel structure", "peripheral circuit region", "gate electrode pattern"]
 APPLICANTS = [("Samsung Electronics Co., Ltd.", "KR"), ("SK hynix Inc.", "KR"), ("Micron Technology, Inc.", "US"),

@@ -3,11 +3,11 @@ import itertools
 
 import pytest
 
-from ews.ids import alert_id
-from ews.schema import Document, PatentInfo, Party, Tagging, TaggedDocument, TechnologyScore
-from models.inventors import detect_inventor_moves, disambiguate, find_moves, person_key, _mentions
+from ews.kernel.ids import alert_id
+from ews.kernel.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
+from models.inventors import _mentions, detect_inventor_moves, disambiguate, find_moves, person_key
 
-FETCHED = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+FETCHED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 _n = itertools.count(1)
 
 
@@ -99,10 +99,11 @@ def test_a_common_name_without_a_tie_is_never_flagged():
     assert run(pairs) == []
 
 
-def test_a_rare_name_in_the_same_technology_is_enough_but_not_in_another():
+def test_a_name_unique_in_the_data_in_the_same_technology_is_enough_but_not_in_another():
     pairs = mover_history(coinventor_abroad="Wei Wang")
     alerts = run(pairs)
-    assert len(alerts) == 1 and alerts[0].evidence["tie"].startswith("same rare full name")
+    assert len(alerts) == 1 and alerts[0].evidence["tie"].startswith("same full name, held by no other person in the stored data")
+    assert "rare" not in alerts[0].explanation  # nothing measured how rare a name is
     assert run(mover_history(coinventor_abroad="Wei Wang", tech_abroad="battery.li_ion")) == []
 
 
@@ -123,7 +124,7 @@ def test_the_planted_demo_mover_and_nobody_else():
     from crawlers.demo import data
     from crawlers.parsers.base import PageContext
     from crawlers.parsers.patentsview import patent_to_document
-    from ews.schema import ClassifyInput
+    from ews.kernel.schema import ClassifyInput
     from models.classify import load_classifier
 
     ctx = PageContext(source="demo-pv", kind="patent", url="http://127.0.0.1/x", fetched_at=FETCHED)
@@ -149,7 +150,7 @@ def test_the_planted_demo_mover_and_nobody_else():
 def test_pipeline_wiring_is_idempotent_through_the_store(tmp_path):
     """The line suggested for ews/pipeline.detect_and_alert: re-runs update the alert, never duplicate it,
     and keep its review status."""
-    from ews.store import Store
+    from ews.kernel.store import Store
 
     docs, tags = zip(*mover_history(coinventor_abroad="Wei Wang"))
     with Store(tmp_path / "home") as store:

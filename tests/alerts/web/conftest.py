@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,14 +12,23 @@ from alerts.web import create_app
 from alerts.web.users import UserStore
 
 
-@pytest.fixture
-def seeded(ews_home):
-    info = seed(ews_home)
-    users = UserStore(ews_home)
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory):
+    """Seeded once (argon2 hashing is slow by design); each test gets a copy."""
+    home = tmp_path_factory.mktemp("workbench") / "home"
+    info = seed(home)
+    users = UserStore(home)
     for name, role in USERS.items():
         users.add(name, role, PASSWORD)
     info["tokens"] = {name: users.new_token(name) for name in USERS}
-    return info
+    return home, info
+
+
+@pytest.fixture
+def seeded(ews_home, seeded_template):
+    home, info = seeded_template
+    shutil.copytree(home, ews_home)
+    return {**info, "tokens": dict(info["tokens"])}
 
 
 @pytest.fixture

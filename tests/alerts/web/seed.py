@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 
 from alerts.build import alerts_from_detections
-from ews.schema import Detection, Document, Party, PatentInfo, Tagging, TaggedDocument, TechnologyScore
-from ews.store import Store
+from ews.kernel.schema import Detection, Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
+from ews.kernel.store import Store
 
 SCRIPT_TITLE = "<script>alert('crawled')</script> Solid-state battery roadmap"
 ATTR_BREAK = '" onmouseover="alert(1)" x="'
@@ -23,7 +23,7 @@ def _doc(n: int, title: str, text: str, published: dt.date, kind="patent", juris
                         cpc=list(cpc)) if kind == "patent" else None
     return Document(id=f"doc{n:03d}", source=source, source_key=f"k{n}", kind=kind, url=f"https://example.org/d/{n}",
                     title=title, text=text, lang=lang, published=published, published_basis="stated",
-                    fetched_at=dt.datetime(2024, 1, 2, tzinfo=dt.timezone.utc), jurisdiction=jurisdiction,
+                    fetched_at=dt.datetime(2024, 1, 2, tzinfo=dt.UTC), jurisdiction=jurisdiction,
                     patent=patent, raw_ref=raw_ref)
 
 

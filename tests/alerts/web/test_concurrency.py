@@ -29,11 +29,11 @@ def test_twenty_clients_no_server_errors_one_winner_per_version(seeded):
                 version = c.get(f"/api/alerts/{aid}").json()["version"]
             start = threading.Barrier(CLIENTS, timeout=60)
 
-            def client(i: int, rnd=rnd, version=version) -> None:
+            def client(i: int, rnd=rnd, version=version, barrier=start) -> None:
                 h = {"Authorization": f"Bearer {tokens[i % 2]}"}
                 with httpx.Client(base_url=srv.url, headers=h, timeout=60) as c:
                     codes = [c.get(pages[(i + k) % len(pages)]).status_code for k in range(3)]
-                    start.wait()
+                    barrier.wait()
                     r = c.post(f"/api/alerts/{aid}/review", json={"version": version, "note": f"client {i}"})
                     codes.append(r.status_code)
                 with lock:

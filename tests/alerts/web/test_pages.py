@@ -6,8 +6,8 @@ import re
 import pytest
 from conftest import csrf_of
 
-from alerts.web.i18n import catalogue
 from alerts.web.feedback import training_records
+from alerts.web.i18n import catalogue
 
 
 def _pages(seeded):

@@ -1,0 +1,3 @@
+from ews.app.cli import app
+
+app()

@@ -1,0 +1,261 @@
+"""The stage-1 commands: taxonomy, classify, train, detect, sources, run, serve, reparse."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from ews.app.cli._app import app, err, fail, out, report_bad
+
+
+@app.command()
+def taxonomy(as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+             version: Annotated[Optional[str], typer.Option(help="taxonomy version")] = None) -> None:
+    """Print the 12 fields and 50 technologies of the active taxonomy version."""
+    from ews.kernel.taxonomy import TaxonomyError, load_taxonomy
+
+    try:
+        tax = load_taxonomy(version)
+    except TaxonomyError as e:
+        fail(str(e))
+    if as_json:
+        sys.stdout.write(json.dumps(tax.to_json(), ensure_ascii=False, indent=1) + "\n")
+        return
+    t = Table(title=f"Taxonomy {tax.version} (effective {tax.effective_date}): "
+                    f"{len(tax.fields)} fields, {len(tax.technologies)} technologies")
+    for c in ("id", "name (ko)", "name (en)", "CPC"):
+        t.add_column(c)
+    for f in tax.fields:
+        t.add_row(f"[bold]{f.id}[/]", f"[bold]{f.name_ko}[/]", f"[bold]{f.name_en}[/]", "")
+        for tech in f.technologies:
+            t.add_row("  " + tech.id, tech.name_ko, tech.name_en, ", ".join(tech.cpc[:3]) + (" …" if len(tech.cpc) > 3 else ""))
+    out.print(t)
+
+
+@app.command()
+def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSON Lines (.gz accepted)")],
+             output: Annotated[Path, typer.Option("--output", help="tags, JSON Lines")],
+             model: Annotated[Optional[Path], typer.Option("--model", help="model directory")] = None,
+             skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report them")] = False,
+             explain: Annotated[bool, typer.Option("--explain", help="add the evidence behind each technology")] = False) -> None:
+    """Tag documents with technologies (one output line per input line, same order)."""
+    from ews.kernel.records import InputError, read_jsonl, write_jsonl_atomic
+    from ews.kernel.schema import ClassifyInput
+    from models.classify import ModelError, load_classifier
+
+    try:
+        res = read_jsonl(input, ClassifyInput)
+    except InputError as e:
+        fail(str(e))
+    report_bad(res.bad, skip_bad, "lines")
+    try:
+        clf = load_classifier(model)
+    except ModelError as e:
+        fail(str(e))
+    taggings = clf.predict(res.records)
+    rows = [t.model_dump() if explain else t.public() for t in taggings]
+    try:
+        n = write_jsonl_atomic(output, rows)
+    except InputError as e:
+        fail(str(e))
+    err.print(f"tagged {n} documents with model {clf.version} → {output}", highlight=False)
+
+
+@app.command()
+def train(input: Annotated[Path, typer.Option("--input", help="labelled documents, JSON Lines (.gz accepted)")],
+          output: Annotated[Path, typer.Option("--output", help="model directory to write")],
+          skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report how many and why")] = False) -> None:
+    """Train the technology classifier from labelled documents."""
+    from ews.kernel.records import InputError, read_jsonl
+    from ews.kernel.schema import ClassifyInput
+    from models.classify import ModelError, train_classifier
+
+    try:
+        res = read_jsonl(input, ClassifyInput)
+    except InputError as e:
+        fail(str(e))
+    report_bad(res.bad, skip_bad, "lines")
+    try:
+        info = train_classifier(res.records, output, source=str(input))
+    except ModelError as e:
+        fail(str(e))
+    err.print(f"model {info['version']} written to {output}", highlight=False)
+    sys.stdout.write(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
+
+
+@app.command()
+def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,period,count")],
+           output: Annotated[Path, typer.Option("--output", help="flags, JSON Lines")],
+           skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed rows and report how many and why")] = False,
+           as_of: Annotated[Optional[str], typer.Option("--as-of", help="data cut-off date YYYY-MM-DD: later periods are incomplete")] = None) -> None:
+    """Flag surges and drops in count series."""
+    import pandas as pd
+
+    from ews.kernel.periods import PeriodError, granularity
+    from ews.kernel.records import InputError, read_csv, write_jsonl_atomic
+    from ews.kernel.schema import CountRow
+    from models.detect import detect_counts
+
+    def parse(row: dict) -> CountRow:
+        period = (row["period"] or "").strip()
+        granularity(period)
+        raw = (row["count"] or "").strip()
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"count {raw!r} is not a number") from None
+        if value != int(value):
+            raise ValueError(f"count {raw!r} is not a whole number")
+        return CountRow(series=(row["series"] or "").strip(), period=period, count=int(value))
+
+    cutoff = None
+    if as_of:
+        try:
+            cutoff = dt.date.fromisoformat(as_of)
+        except ValueError:
+            fail(f"--as-of {as_of!r} is not a date YYYY-MM-DD")
+    try:
+        res = read_csv(input, ["series", "period", "count"], parse)
+    except (InputError, PeriodError) as e:
+        fail(str(e))
+    # one granularity per series, no duplicate (series, period)
+    from ews.kernel.records import BadRecord
+
+    seen: dict[str, str] = {}
+    keys: set[tuple[str, str]] = set()
+    good = []
+    for lineno, r in res.records:
+        g = granularity(r.period)
+        if seen.setdefault(r.series, g) != g:
+            res.bad.append(BadRecord(str(input), lineno, f"mixed granularity: series {r.series!r} has {seen[r.series]} periods, this row a {g}"))
+            continue
+        if (r.series, r.period) in keys:
+            res.bad.append(BadRecord(str(input), lineno, f"duplicate row: series {r.series!r} period {r.period} appears twice"))
+            continue
+        keys.add((r.series, r.period))
+        good.append(r)
+    res.bad.sort(key=lambda b: b.line)
+    report_bad(res.bad, skip_bad, "rows")
+    df = pd.DataFrame([r.model_dump() for r in good], columns=["series", "period", "count"])
+    from alerts.build import alerts_from_detections
+
+    alerts = alerts_from_detections(detect_counts(df, as_of=cutoff))
+    alerts.sort(key=lambda a: (a.series, a.period))
+    try:
+        n = write_jsonl_atomic(output, [a.public() for a in alerts])
+    except InputError as e:
+        fail(str(e))
+    err.print(f"{len(df)} rows in {df['series'].nunique() if len(df) else 0} series → {n} flags in {output}", highlight=False)
+
+
+@app.command()
+def sources(as_json: Annotated[bool, typer.Option("--json", help="print as a JSON array")] = False,
+            demo: Annotated[bool, typer.Option("--demo", help="the bundled demo sources")] = False) -> None:
+    """List the source registry with each source's last health record."""
+    from crawlers.registry import RegistryError, load_registry
+    from ews.kernel.store import Store
+
+    try:
+        regs = load_registry(demo=demo)
+    except RegistryError as e:
+        fail(str(e))
+    with Store.from_settings() as store:
+        rows = []
+        for s in regs:
+            h = store.last_health(s.id)
+            rows.append({**s.public(), "last_run": None if h is None else {
+                "time": h.finished_at.isoformat(), "items": h.items, "errors": h.errors},
+                # whether each key is there, never its value
+                "credentials": {v: bool(os.environ.get(v)) for v in s.credential_variables()}})
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    t = Table(title=f"{len(rows)} sources")
+    for c in ("id", "kind", "country", "language", "schedule", "endpoint", "keys", "last run"):
+        t.add_column(c)
+    for r in rows:
+        lr = r["last_run"]
+        keys = ", ".join(f"{v} {'set' if ok else '[red]missing[/]'}" for v, ok in r["credentials"].items()) or "none needed"
+        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], r["endpoint"], keys,
+                  "never" if lr is None else f"{lr['time'][:16]} {lr['items']} items, {lr['errors']} errors")
+    out.print(t)
+
+
+@app.command()
+def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sample sources served on 127.0.0.1")] = False,
+        no_crawl: Annotated[bool, typer.Option("--no-crawl", help="skip crawling: run the monitoring stages on what is stored")] = False,
+        start: Annotated[Optional[str], typer.Option(help="crawl window start YYYY-MM-DD")] = None,
+        end: Annotated[Optional[str], typer.Option(help="crawl window end YYYY-MM-DD (exclusive)")] = None) -> None:
+    """Run the whole pipeline once: crawl, classify, count, detect, alert, report."""
+    from ews.app.runner import run_pipeline
+
+    if demo and no_crawl:
+        fail("--demo crawls the sample sources and --no-crawl crawls nothing: choose one")
+
+    try:
+        window = (dt.date.fromisoformat(start) if start else None, dt.date.fromisoformat(end) if end else None)
+    except ValueError as e:
+        fail(f"bad window date: {e}")
+    if window[0] and window[1] and window[0] >= window[1]:
+        fail(f"empty crawl window: --start {window[0]} is not before --end {window[1]}")
+    from ews.kernel.config import get_settings
+
+    out.print(f"data directory: {get_settings().home} (set EWS_HOME to use another)", highlight=False)
+    summary = run_pipeline(demo=demo, window=window, crawl=not no_crawl)
+    from ews.app.runner import print_summary
+
+    print_summary(summary, out)
+    if any(not h.ok for h in summary.health):
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="port to listen on")] = 8080) -> None:
+    """Serve the analyst review web app and its JSON API."""
+    import uvicorn
+
+    from alerts.web import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@app.command()
+def reparse(source: Annotated[Optional[str], typer.Option("--source", help="only this source id")] = None,
+            as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False) -> None:
+    """Re-parse documents from the raw archive without fetching (idempotent: a second run writes nothing)."""
+    from crawlers.registry import RegistryError, load_registry
+    from crawlers.reparse import reparse as run_reparse
+    from ews.kernel.config import get_settings
+
+    try:
+        regs = load_registry() + load_registry(demo=True)
+    except RegistryError as e:
+        fail(str(e))
+    try:
+        reports = run_reparse(get_settings().home, regs, source)
+    except KeyError as e:
+        fail(str(e.args[0]))
+    rows = [r.public() for r in reports]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+    else:
+        t = Table(title=f"reparsed {sum(r['raw'] for r in rows)} archived responses")
+        for c in ("source", "raw", "documents", "inserted", "updated", "unchanged", "near-dup", "errors"):
+            t.add_column(c)
+        for r in rows:
+            t.add_row(r["source"], *(str(r[k]) for k in ("raw", "documents", "inserted", "updated", "unchanged",
+                                                           "near_duplicates", "errors")))
+        out.print(t)
+        for r in rows:
+            for m in r["error_messages"][:5]:
+                err.print(f"{r['source']}: {m}", highlight=False, soft_wrap=True, markup=False)
+    if any(r["errors"] for r in rows):
+        raise typer.Exit(1)
+

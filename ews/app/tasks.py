@@ -1,0 +1,210 @@
+"""Stage functions as the Airflow tasks call them: plain arguments in, JSON-able summaries out.
+
+Each opens the store from settings, so a task needs nothing but its arguments
+and the `EWS_*` environment; the `ews` command calls the same pipeline functions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+from ews.app import pipeline
+from ews.kernel.config import get_settings
+from ews.kernel.store import Store
+
+
+def _registry(source_ids: list[str] | None = None):
+    from crawlers.registry import load_registry
+
+    base = os.environ.get("EWS_DEMO_BASE_URL")
+    sources = load_registry(demo=bool(base), base_url=base)
+    if source_ids is not None:
+        wanted = set(source_ids)
+        missing = wanted - {s.id for s in sources}
+        if missing:
+            raise KeyError(f"unknown source id(s): {sorted(missing)}")
+        sources = [s for s in sources if s.id in wanted]
+    return sources
+
+
+def source_ids_by_kind(kind: str) -> list[str]:
+    return [s.id for s in _registry() if s.kind == kind]
+
+
+def crawl_source(source_id: str, window_start: str, window_end: str) -> dict:
+    """Crawl one source for one data interval; raises if the source failed, so Airflow retries it."""
+    with Store(get_settings().home) as store:
+        (health,) = pipeline.crawl(store, _registry([source_id]), dt.date.fromisoformat(window_start[:10]),
+                                   dt.date.fromisoformat(window_end[:10]))
+    if not health.ok:
+        raise RuntimeError(f"source {source_id} failed: {'; '.join(health.error_messages[:3])}")
+    return health.model_dump(mode="json")
+
+
+def classify_documents() -> int:
+    with Store(get_settings().home) as store:
+        return pipeline.classify(store)
+
+
+def count_series(as_of: str | None = None) -> int:
+    with Store(get_settings().home) as store:
+        return pipeline.count(store, as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None)
+
+
+def detect_alerts(as_of: str | None = None) -> dict:
+    with Store(get_settings().home) as store:
+        return pipeline.detect_and_alert(store, as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None)
+
+
+def index_to_elasticsearch() -> dict:
+    """Raises when the cluster refused part of the run, so Airflow retries; the outbox keeps the rest.
+
+    Without Elasticsearch the answer says so (a task returning None leaves no XCom, and the next
+    task's pull of it is logged as an error on every run)."""
+    with Store(get_settings().home) as store:
+        res = pipeline.index(store)
+    if res is None:
+        return {"indexed": False, "reason": "EWS_ES_URL is not set: the embedded store is the alert store"}
+    if not res.ok:
+        raise RuntimeError(f"indexing incomplete: {'; '.join(res.errors[:3])}")
+    from alerts.sync import describe
+
+    return json.loads(describe(res))
+
+
+def write_report() -> str:
+    settings = get_settings()
+    with Store(settings.home) as store:
+        return str(pipeline.report(store, settings.reports_dir))
+
+
+# --- maintenance jobs, failure alerts, credentials (called by the DAGs) ------------------------------------------
+def retrain_classifier(**params) -> dict:
+    """Monthly retraining on the crawled patents; promotes the new model only if no worse on held-out patents."""
+    from models.classify.promotion import retrain
+
+    settings = get_settings()
+    with Store(settings.home) as store:
+        return retrain(store, settings.models_dir, **params)
+
+
+def write_annual_report(year: int) -> dict:
+    from analysis.annual import annual_report
+
+    settings = get_settings()
+    with Store(settings.home) as store:
+        return annual_report(store, int(year), settings.reports_dir)
+
+
+def write_taxonomy_review(window_start: str, window_end: str) -> dict:
+    from analysis.taxonomy_review import taxonomy_review
+
+    settings = get_settings()
+    with Store(settings.home) as store:
+        return taxonomy_review(store, dt.date.fromisoformat(window_start[:10]), dt.date.fromisoformat(window_end[:10]),
+                               settings.reports_dir)
+
+
+def record_task_failure(context) -> str | None:
+    """Airflow on_failure_callback: store an alert (detector 'pipeline') about the failed task; returns its id.
+
+    Never raises: a broken callback must not hide the task's own failure.
+    """
+    import logging
+
+    log = logging.getLogger(__name__)
+    try:
+        from alerts.build import pipeline_failure_alert
+
+        ti = context.get("ti") or context.get("task_instance")
+        dag_run = context.get("dag_run")
+        start, end = context.get("data_interval_start"), context.get("data_interval_end")
+        if start is None and dag_run is not None:
+            start, end = getattr(dag_run, "data_interval_start", None), getattr(dag_run, "data_interval_end", None)
+        exc = context.get("exception")
+        task = context.get("task")
+        source = (getattr(task, "params", None) or {}).get("source_id") if task is not None else None
+        alert = pipeline_failure_alert(
+            dag_id=ti.dag_id, task_id=ti.task_id, run_id=str(getattr(ti, "run_id", "") or getattr(dag_run, "run_id", "")),
+            interval_start=start.isoformat() if start else None, interval_end=end.isoformat() if end else None,
+            error=str(exc) if exc is not None else "unknown error", error_type=type(exc).__name__ if exc else "Error",
+            try_number=getattr(ti, "try_number", None), source=source)
+        with Store(get_settings().home) as store:
+            store.upsert_alerts([alert])
+        log.warning("pipeline alert %s stored for %s.%s", alert.id, ti.dag_id, ti.task_id)
+        return alert.id
+    except Exception:  # noqa: BLE001 - reported, never raised
+        log.exception("could not store the pipeline failure alert")
+        return None
+
+
+# Airflow connection ids the tasks read credentials from, when the environment does not already set them.
+ES_CONNECTION_ID = "ews_elasticsearch"
+
+
+def _airflow_connection(conn_id: str):
+    try:
+        from airflow.sdk import Connection
+
+        return Connection.get(conn_id)
+    except Exception:  # noqa: BLE001 - not under Airflow, or no such connection
+        return None
+
+
+def credentials_from_airflow(source_ids: list[str] | None = None) -> list[str]:
+    """Fill unset credential variables from Airflow connections (names only are returned, never values).
+
+    - `ews_elasticsearch`: EWS_ES_URL from its host/schema/port, EWS_ES_USERNAME/PASSWORD from
+      login/password, EWS_ES_CA_CERTS from extra "ca_certs".
+    - every `*_env` variable a source of the registry names (PATENTSVIEW_API_KEY, EPO_OPS_KEY, …):
+      the connection of the same name in lower case, its password (or login for *_MAILTO / client ids).
+    An environment variable already set wins, so the environment alone also works.
+    """
+    filled = []
+    if not os.environ.get("EWS_ES_URL"):
+        conn = _airflow_connection(ES_CONNECTION_ID)
+        if conn is not None and conn.host:
+            host = conn.host if "://" in conn.host else f"{conn.schema or 'https'}://{conn.host}"
+            os.environ["EWS_ES_URL"] = f"{host}:{conn.port}" if conn.port else host
+            filled.append("EWS_ES_URL")
+            for var, value in (("EWS_ES_USERNAME", conn.login), ("EWS_ES_PASSWORD", conn.password),
+                               ("EWS_ES_CA_CERTS", (conn.extra_dejson or {}).get("ca_certs"))):
+                if value and not os.environ.get(var):
+                    os.environ[var] = value
+                    filled.append(var)
+    if source_ids:
+        for s in _registry(source_ids):
+            for key, var in (s.settings or {}).items():
+                if not key.endswith("_env") or not isinstance(var, str) or os.environ.get(var):
+                    continue
+                conn = _airflow_connection(var.lower())
+                value = conn and (conn.password or conn.login)
+                if value:
+                    os.environ[var] = value
+                    filled.append(var)
+    _mask_in_task_logs()
+    return filled
+
+
+def _mask_in_task_logs() -> None:
+    """Register every credential the environment holds with Airflow's secrets masker, so task logs show ***."""
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # not under Airflow
+        return
+    from ews.kernel.secrets import secret_values
+
+    for value in secret_values():
+        mask_secret(value)
+
+
+def scrubbed(fn, *args, **kwargs):
+    """Call fn; an exception comes back as a RuntimeError whose message has every credential removed (the
+    original is not chained, so neither the task log nor the pipeline alert can show a password it held)."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001 - re-raised, scrubbed
+        from ews.kernel.secrets import scrub
+
+        raise RuntimeError(f"{type(e).__name__}: {scrub(str(e))}") from None

@@ -1,0 +1,290 @@
+"""The embedded store: everything under one data directory (`EWS_HOME`).
+
+SQLite holds the raw archive (every response gzip-compressed, with URL, headers
+and fetch time), documents, tagged documents, count series, alerts, source
+health and per-source crawl state. Raw bodies live in SQLite rather than one
+file each: one transactional insert per response, so an archive write is never
+half done and costs no file creation. Every write is an upsert keyed by a deterministic id, so
+re-running a stage never duplicates a record.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ews.kernel.ids import stable_id
+from ews.kernel.schema import Alert, Document, SourceHealth, TaggedDocument, document_date
+
+if TYPE_CHECKING:  # pandas costs seconds to import; crawl subprocesses never need it
+    import pandas as pd
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS raw (
+  id TEXT PRIMARY KEY, source TEXT NOT NULL, url TEXT NOT NULL, status INTEGER,
+  fetched_at TEXT NOT NULL, headers TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+  body BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS raw_source ON raw(source);
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, published TEXT,
+  content_hash TEXT NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE TABLE IF NOT EXISTS tagged (
+  doc_id TEXT PRIMARY KEY, model_version TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counts (
+  series TEXT NOT NULL, period TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (series, period));
+CREATE TABLE IF NOT EXISTS alerts (
+  id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL, indexed INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS health (
+  source TEXT NOT NULL, started_at TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (source, started_at));
+CREATE TABLE IF NOT EXISTS source_state (source TEXT PRIMARY KEY, body TEXT NOT NULL);
+"""
+
+
+@contextmanager
+def immediate_transaction(conn: sqlite3.Connection):
+    """All or nothing; BEGIN IMMEDIATE takes the write lock at once, so a read-check-write inside is atomic."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+class Store:
+    def __init__(self, home: Path | str):
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.home / "ews.sqlite"
+        # one owner at a time, but not always one thread: a web request opens the store in one worker
+        # thread and may use it in another (FastAPI runs dependencies and handlers in separate calls)
+        self._conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(SCHEMA)
+
+    @classmethod
+    def from_settings(cls) -> Store:
+        from ews.kernel.config import get_settings
+
+        return cls(get_settings().home)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def transaction(self):
+        return immediate_transaction(self._conn)
+
+    # raw archive -----------------------------------------------------------
+    def put_raw(self, *, source: str, url: str, body: bytes, headers: dict, status: int = 200,
+                fetched_at: dt.datetime | None = None) -> str:
+        """Archive one response; the id depends on source, URL and body, so a refetch of the same bytes is a no-op."""
+        sha = hashlib.sha256(body).hexdigest()
+        raw_id = stable_id("raw", source, url, sha)
+        self._conn.execute(
+            "INSERT OR IGNORE INTO raw VALUES (?,?,?,?,?,?,?,?,?)",
+            (raw_id, source, url, status, (fetched_at or dt.datetime.now(dt.UTC)).isoformat(),
+             json.dumps(headers, ensure_ascii=False), sha, len(body), gzip.compress(body, compresslevel=6)),
+        )
+        return raw_id
+
+    def get_raw(self, raw_id: str) -> tuple[dict, bytes]:
+        row = self._conn.execute(
+            "SELECT id, source, url, status, fetched_at, headers, body FROM raw WHERE id=?", (raw_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no archived response {raw_id!r}")
+        meta = dict(zip(("id", "source", "url", "status", "fetched_at", "headers"), row[:6]))
+        meta["headers"] = json.loads(meta["headers"])
+        meta["compressed_size"] = len(row[6])
+        return meta, gzip.decompress(row[6])
+
+    def iter_raw(self, source: str | None = None) -> Iterator[dict]:
+        q = "SELECT id, source, url, fetched_at FROM raw" + (" WHERE source=?" if source else "") + " ORDER BY fetched_at, id"
+        for row in self._conn.execute(q, (source,) if source else ()):
+            yield dict(zip(("id", "source", "url", "fetched_at"), row))
+
+    # documents -------------------------------------------------------------
+    def upsert_documents(self, docs: Iterable[Document]) -> dict[str, int]:
+        """Insert or update by id; a document whose content is unchanged is left as it is."""
+        counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+        with self.transaction() as c:
+            for d in docs:
+                row = c.execute("SELECT content_hash, body FROM documents WHERE id=?", (d.id,)).fetchone()
+                body = d.model_dump_json()
+                if row is None:
+                    counts["inserted"] += 1
+                elif row[0] == d.content_hash and _same_except_fetch(row[1], d):
+                    counts["unchanged"] += 1
+                    continue
+                else:
+                    counts["updated"] += 1
+                c.execute(
+                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                    "source=excluded.source, kind=excluded.kind, published=excluded.published, "
+                    "content_hash=excluded.content_hash, body=excluded.body, updated_at=excluded.updated_at",
+                    (d.id, d.source, d.kind, d.published.isoformat() if d.published else None,
+                     d.content_hash, body, _now()),
+                )
+        return counts
+
+    def has_document(self, doc_id: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone() is not None
+
+    def iter_documents(self, kind: str | None = None, source: str | None = None) -> Iterator[Document]:
+        q, args = "SELECT body FROM documents WHERE 1=1", []
+        if kind:
+            q += " AND kind=?"
+            args.append(kind)
+        if source:
+            q += " AND source=?"
+            args.append(source)
+        for (body,) in self._conn.execute(q + " ORDER BY id", args).fetchall():
+            yield Document.model_validate_json(body)
+
+    def get_document(self, doc_id: str) -> Document | None:
+        row = self._conn.execute("SELECT body FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return Document.model_validate_json(row[0]) if row else None
+
+    def count_documents(self) -> int:
+        return self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+
+    # tagged documents ------------------------------------------------------
+    def upsert_tagged(self, tagged: Iterable[TaggedDocument]) -> int:
+        n = 0
+        with self.transaction() as c:
+            for t in tagged:
+                c.execute("INSERT INTO tagged VALUES (?,?,?) ON CONFLICT(doc_id) DO UPDATE SET "
+                          "model_version=excluded.model_version, body=excluded.body",
+                          (t.doc_id, t.model_version, t.model_dump_json()))
+                n += 1
+        return n
+
+    def get_tagged(self, doc_id: str) -> TaggedDocument | None:
+        row = self._conn.execute("SELECT body FROM tagged WHERE doc_id=?", (doc_id,)).fetchone()
+        return TaggedDocument.model_validate_json(row[0]) if row else None
+
+    def iter_tagged(self) -> Iterator[TaggedDocument]:
+        for (body,) in self._conn.execute("SELECT body FROM tagged ORDER BY doc_id").fetchall():
+            yield TaggedDocument.model_validate_json(body)
+
+    # count series ----------------------------------------------------------
+    def replace_counts(self, counts: pd.DataFrame) -> int:
+        """Replace all count series with a fresh aggregation (columns series, period, count)."""
+        rows = [(str(s), str(p), int(c)) for s, p, c in counts[["series", "period", "count"]].itertuples(index=False)]
+        with self.transaction() as c:
+            c.execute("DELETE FROM counts")
+            c.executemany("INSERT INTO counts VALUES (?,?,?)", rows)
+        return len(rows)
+
+    def read_counts(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.read_sql_query("SELECT series, period, count FROM counts ORDER BY series, period", self._conn)
+
+    # alerts ----------------------------------------------------------------
+    def get_alert(self, alert_id: str) -> Alert | None:
+        row = self._conn.execute("SELECT body FROM alerts WHERE id=?", (alert_id,)).fetchone()
+        return Alert.model_validate_json(row[0]) if row else None
+
+    def upsert_alerts(self, alerts: Iterable[Alert]) -> dict[str, int]:
+        """New alerts are inserted; a re-detected one keeps its review status and first-seen time."""
+        counts = {"inserted": 0, "updated": 0}
+        with self.transaction() as c:
+            for a in alerts:
+                row = c.execute("SELECT body FROM alerts WHERE id=?", (a.id,)).fetchone()
+                if row:
+                    old = Alert.model_validate_json(row[0])
+                    a = a.model_copy(update={"status": old.status, "first_seen": old.first_seen})
+                    counts["updated"] += 1
+                else:
+                    counts["inserted"] += 1
+                c.execute("INSERT INTO alerts VALUES (?,?,?,0,?) ON CONFLICT(id) DO UPDATE SET "
+                          "status=excluded.status, body=excluded.body, indexed=0, updated_at=excluded.updated_at",
+                          (a.id, a.status, a.model_dump_json(), _now()))
+        return counts
+
+    def list_alerts(self, status: str | None = None) -> list[Alert]:
+        q = "SELECT body FROM alerts" + (" WHERE status=?" if status else "")
+        rows = self._conn.execute(q, (status,) if status else ()).fetchall()
+        alerts = [Alert.model_validate_json(b) for (b,) in rows]
+        return sorted(alerts, key=lambda a: (-a.severity, a.series, a.period))
+
+    def pending_alerts(self) -> list[Alert]:
+        """The outbox: alerts not yet acknowledged by the search index."""
+        rows = self._conn.execute("SELECT body FROM alerts WHERE indexed=0 ORDER BY id").fetchall()
+        return [Alert.model_validate_json(b) for (b,) in rows]
+
+    def mark_indexed(self, alert_ids: Iterable[str]) -> None:
+        with self.transaction() as c:
+            c.executemany("UPDATE alerts SET indexed=1 WHERE id=?", [(i,) for i in alert_ids])
+
+    # sources ---------------------------------------------------------------
+    def record_health(self, h: SourceHealth) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO health VALUES (?,?,?)",
+                           (h.source, h.started_at.isoformat(), h.model_dump_json()))
+
+    def health_records(self, source: str | None = None) -> list[SourceHealth]:
+        """Every health record (of one source), oldest first."""
+        q = "SELECT body FROM health" + (" WHERE source=?" if source else "") + " ORDER BY source, started_at"
+        return [SourceHealth.model_validate_json(b) for (b,) in self._conn.execute(q, (source,) if source else ())]
+
+    def last_health(self, source: str) -> SourceHealth | None:
+        row = self._conn.execute("SELECT body FROM health WHERE source=? ORDER BY started_at DESC LIMIT 1",
+                                 (source,)).fetchone()
+        return SourceHealth.model_validate_json(row[0]) if row else None
+
+    def data_cutoff(self) -> dt.date | None:
+        """The last day the stored data covers: the end of the newest crawl window (exclusive) less a day,
+        or, where nothing was crawled (documents ingested in bulk), the newest document date.
+
+        The one cut-off every path uses (`ews run`, the DAGs, the reports), so periods after it are
+        incomplete everywhere alike and never raise drops.
+        """
+        ends = [h.window_end for h in self.health_records() if h.ok and h.window_end is not None]
+        if ends:
+            return max(ends) - dt.timedelta(days=1)
+        dates = [d for d in (document_date(doc) for doc in self.iter_documents()) if d is not None]
+        return max(dates) if dates else None
+
+    def get_state(self, source: str) -> dict:
+        row = self._conn.execute("SELECT body FROM source_state WHERE source=?", (source,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def set_state(self, source: str, state: dict) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO source_state VALUES (?,?)",
+                           (source, json.dumps(state, ensure_ascii=False, sort_keys=True)))
+
+    def stats(self) -> dict[str, int]:
+        out = {}
+        for table in ("raw", "documents", "tagged", "counts", "alerts"):
+            out[table] = self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        return out
+
+
+def _same_except_fetch(old_body: str, new: Document) -> bool:
+    """Equal apart from fetch time and raw reference, which change on every refetch."""
+    old = json.loads(old_body)
+    cur = json.loads(new.model_dump_json())
+    for k in ("fetched_at", "raw_ref"):
+        old.pop(k, None)
+        cur.pop(k, None)
+    return old == cur

@@ -40,7 +40,7 @@
       animation: false,
       tooltip: {trigger: "axis"},
       legend: {top: 0},
-      grid: {left: 40, right: 20, top: 30, bottom: 50},
+      grid: {left: 40, right: 20, top: 48, bottom: 50},
       xAxis: {type: "category", data: c.periods},
       yAxis: {type: "value", min: 0},
       dataZoom: [{type: "inside"}, {type: "slider", height: 16, bottom: 8}],

@@ -22,7 +22,7 @@ from alerts.web.feedback import FeedbackStore
 from alerts.web.i18n import templates, translator
 from alerts.web.search import DocQuery
 from alerts.web.security import csrf_ok, csrf_token
-from alerts.web.users import User
+from alerts.web.users import ROLES, User, UserError
 from ews.kernel.store import Store
 
 PAGE_SIZE = 25
@@ -295,3 +295,37 @@ async def tags_form(doc_id: str, request: Request, library: Store = Depends(get_
 
 
 __all__ = ["router", "error_page", "csrf_token"]
+
+
+# administration ---------------------------------------------------------------------------------
+admin = require("admin", page=True)
+
+
+@router.get("/admin/users")
+def users_page(request: Request, user: User = Depends(admin)):
+    return render(request, "users.html", users=request.app.state.users.list(), roles=list(ROLES),
+                  notice=request.query_params.get("notice"), error=request.query_params.get("error"))
+
+
+@router.post("/admin/users")
+def add_user_form(request: Request, name: str = Form(...), role: str = Form(...), password: str = Form(...),
+                  user: User = Depends(admin)):
+    try:
+        added = request.app.state.users.add(name.strip(), role, password)
+    except UserError as e:
+        return RedirectResponse(f"/admin/users?error={quote(str(e))}", status_code=303)
+    return RedirectResponse(f"/admin/users?notice={quote(translator_of(request)('users.added', name=added.name))}",
+                            status_code=303)
+
+
+@router.post("/admin/users/{name}/remove")
+def remove_user_form(name: str, request: Request, user: User = Depends(admin)):
+    if name == user.name:
+        return RedirectResponse(f"/admin/users?error={quote(translator_of(request)('users.not_yourself'))}",
+                                status_code=303)
+    try:
+        request.app.state.users.remove(name)
+    except UserError as e:
+        return RedirectResponse(f"/admin/users?error={quote(str(e))}", status_code=303)
+    return RedirectResponse(f"/admin/users?notice={quote(translator_of(request)('users.removed', name=name))}",
+                            status_code=303)

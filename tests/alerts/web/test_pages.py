@@ -12,14 +12,14 @@ from alerts.web.i18n import catalogue
 
 def _pages(seeded):
     aid = seeded["alerts"]["tech:battery.li_ion"]
-    return ["/", "/fields/battery", "/fields/semi", "/queue", "/queue?field=battery&direction=drop&status=new",
+    return ["/admin/users", "/", "/fields/battery", "/fields/semi", "/queue", "/queue?field=battery&direction=drop&status=new",
             f"/alerts/{aid}", "/trends", "/trends?series=tech:battery.li_ion&series=field:battery",
             "/search", "/search?q=lithium&kind=patent", "/documents/doc001", "/documents/doc004"]
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_every_page_renders_in_both_languages(session_for, seeded, lang):
-    c = session_for("ana")
+    c = session_for("adam")
     for path in _pages(seeded):
         sep = "&" if "?" in path else "?"
         r = c.get(f"{path}{sep}lang={lang}")
@@ -163,3 +163,19 @@ def test_api_docs_work_offline(anon):
     review = spec["paths"]["/api/alerts/{alert_id}/review"]["post"]
     assert {"401", "403", "409", "422"} <= set(review["responses"])
     assert "Authorization: Bearer" in spec["info"]["description"]
+
+
+def test_admin_manages_users_and_others_may_not(session_for):
+    adam = session_for("adam")
+    html = adam.get("/admin/users?lang=en").text
+    assert "Users of the workbench" in html and "vera" in html
+    r = adam.post("/admin/users", data={"csrf_token": csrf_of(html), "name": "newbie", "role": "viewer",
+                                         "password": "long enough pw"})
+    assert "User newbie added." in r.text
+    r = adam.post("/admin/users/newbie/remove", data={"csrf_token": csrf_of(html)})
+    assert "User newbie removed" in r.text and "newbie</td>" not in r.text
+    assert adam.post("/admin/users", data={"name": "x", "role": "viewer", "password": "long enough pw"}).status_code == 403
+    ana = session_for("ana")
+    assert ana.get("/admin/users").status_code == 403 and 'href="/admin/users"' not in ana.get("/").text
+    assert ana.post("/admin/users", data={"csrf_token": csrf_of(ana.get("/").text), "name": "x", "role": "admin",
+                                          "password": "long enough pw"}).status_code == 403

@@ -42,10 +42,13 @@ lint: install
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check .
 
-# Re-resolve the lock file after changing dependencies in pyproject.toml.
+# Re-resolve the lock files after changing dependencies in pyproject.toml; the image's lock (deploy/,
+# no test tools) takes the development lock's versions as constraints, so both run the same code.
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 \
 	  --python-platform x86_64-manylinux_2_28 --generate-hashes --no-header -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra deploy -c requirements.lock --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --generate-hashes --no-header -q -o deploy/requirements.lock
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -6,6 +6,7 @@ Each successful crawl updates the documents asset, which triggers monitoring.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
@@ -30,6 +31,20 @@ DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(minutes=10), "retry_ex
                 "on_failure_callback": _on_failure}
 
 
+def crawl_queue(kind: str, source_id: str) -> str | None:
+    """The Celery queue of one crawl task, so worker pools can be partitioned by source (compose's scale profile).
+
+    EWS_CRAWL_QUEUES=kind gives crawl-<kind>, =source gives crawl-<source id>, unset or none keeps Airflow's
+    default queue. Executors without queues (LocalExecutor) ignore it.
+    """
+    mode = os.environ.get("EWS_CRAWL_QUEUES", "").strip().lower()
+    if mode in ("", "none"):
+        return None
+    if mode in ("kind", "source"):
+        return f"crawl-{kind if mode == 'kind' else source_id}"
+    raise ValueError(f"EWS_CRAWL_QUEUES={mode!r}: expected kind, source or none")
+
+
 def _sources(kind: str) -> list[str]:
     from ews.app.tasks import source_ids_by_kind
 
@@ -41,8 +56,10 @@ def build(kind: str):
          default_args=DEFAULT_ARGS, tags=["ews", "crawl", kind], max_active_runs=1)
     def crawl_dag():
         for source_id in _sources(kind):
+            queue = crawl_queue(kind, source_id)
+
             @task(task_id=f"crawl__{source_id.replace('.', '_').replace('-', '_')}", outlets=[DOCUMENTS],
-                  params={"source_id": source_id})
+                  params={"source_id": source_id}, **({"queue": queue} if queue else {}))
             def crawl(source_id: str = source_id, data_interval_start=None, data_interval_end=None) -> dict:
                 from ews.app.tasks import crawl_source, credentials_from_airflow, scrubbed
 

@@ -16,6 +16,10 @@ _PATTERNS = [
 ]
 
 
+# pandas periods reach only 1677..2262 at nanosecond precision; counts of this system fall well inside
+FIRST_YEAR, LAST_YEAR = 1800, 2199
+
+
 class PeriodError(ValueError):
     pass
 
@@ -29,6 +33,9 @@ def granularity(period: str) -> str:
 
 def to_period(period: str) -> pd.Period:
     g = granularity(period)
+    year = int(period[:4])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(f"period {period!r}: year {year:04d} is outside {FIRST_YEAR}..{LAST_YEAR}")
     if g == "year":
         return pd.Period(period, freq=_FREQ[g])
     if g == "month":
@@ -39,8 +46,8 @@ def to_period(period: str) -> pd.Period:
     y, w = period.split("-W")
     try:
         monday = dt.date.fromisocalendar(int(y), int(w), 1)
-    except ValueError as e:
-        raise PeriodError(f"period {period!r}: {e}") from None
+    except ValueError:
+        raise PeriodError(f"period {period!r}: ISO year {y} has no week {w}") from None
     return pd.Period(monday, freq=_FREQ[g])
 
 

@@ -21,6 +21,7 @@ from models.classify.terms import has_hangul
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "shipped" / "classifier"
 HELDOUT_SHARE = 0.2
+MIN_TRAIN_RECORDS = 10
 
 
 def _taxonomy():
@@ -182,6 +183,15 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     if not positives:
         raise ModelError(f"{source}: no record is labelled with any of the {len(tax.technology_ids)} technologies "
                          f"({len(kept)} usable records, all 'none'); a model needs positive examples")
+    if len(kept) < MIN_TRAIN_RECORDS:
+        raise ModelError(f"{source}: {len(kept)} usable records; training needs at least {MIN_TRAIN_RECORDS} "
+                         "(fewer give a model whose tags are chance)")
+    everywhere = sorted(t for t, n in positives.items() if n == len(kept))
+    if everywhere:
+        raise ModelError(f"{source}: every one of the {len(kept)} records is labelled {', '.join(everywhere)}; "
+                         "a model needs records without a technology too (add records labelled [] or with others)")
+    if output.exists() and not output.is_dir():
+        raise ModelError(f"{output}: is a file, expected a model directory")
     if output.exists() and any(output.iterdir()) and not (output / "model.json").exists():
         raise ModelError(f"{output}: exists and is not a model directory; refusing to overwrite it")
 

@@ -55,8 +55,8 @@ def test_missing_periods_count_as_zero(tmp_path):
 
 @pytest.mark.parametrize("content,message", [
     ("series,period,count\na,2024-13,1\n", "s.csv:2: invalid row: period '2024-13'"),
-    ("series,period,count\na,2024-01,-3\n", "s.csv:2: invalid record: count"),
-    ("series,period,count\na,2024-01,many\n", "s.csv:2: invalid row: count 'many' is not a number"),
+    ("series,period,count\na,2024-01,-3\n", "s.csv:2: invalid row: count '-3' is not a whole number"),
+    ("series,period,count\na,2024-01,many\n", "s.csv:2: invalid row: count 'many' is not a whole number"),
     ("series,period,count\na,2024-01,1\na,2024-Q2,1\n", "s.csv:3: mixed granularity"),
     ("series,period,count\na,2024-01,1\na,2024-01,2\n", "s.csv:3: duplicate row"),
     ("series,period,count\na,2024-01\n", "s.csv:2: too few fields"),

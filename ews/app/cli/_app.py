@@ -44,6 +44,10 @@ def report_bad(bad, skip_bad: bool, what: str) -> None:
         fail(f"{len(bad)} bad {what}; nothing written (use --skip-bad to skip them)")
     from collections import Counter
 
-    kinds = Counter(b.problem.split(":")[0] for b in bad)
+    damaged = [b for b in bad if b.problem.startswith("file damaged")]
+    for b in damaged:
+        err.print(f"warning: {b.path} is damaged after line {b.line - 1}: every record after it is lost "
+                  "and not counted among the skipped", highlight=False, soft_wrap=True)
+    kinds = Counter(b.problem.split(" (")[0].split(":")[0] for b in bad)
     err.print(f"skipped {len(bad)} bad {what}: " + ", ".join(f"{n} {k}" for k, n in kinds.most_common()),
               highlight=False)

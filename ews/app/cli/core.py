@@ -45,14 +45,16 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
              skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report them")] = False,
              explain: Annotated[bool, typer.Option("--explain", help="add the evidence behind each technology")] = False) -> None:
     """Tag documents with technologies (one output line per input line, same order)."""
-    from ews.kernel.records import InputError, read_jsonl, write_jsonl_atomic
+    from ews.kernel.records import InputError, check_output_file, read_jsonl, write_jsonl_atomic
     from ews.kernel.schema import ClassifyInput
     from models.classify import ModelError, load_classifier
 
     try:
+        check_output_file(output)
         res = read_jsonl(input, ClassifyInput)
     except InputError as e:
         fail(str(e))
+    res.drop_duplicate_ids(str(input))
     report_bad(res.bad, skip_bad, "lines")
     try:
         clf = load_classifier(model)
@@ -72,14 +74,16 @@ def train(input: Annotated[Path, typer.Option("--input", help="labelled document
           output: Annotated[Path, typer.Option("--output", help="model directory to write")],
           skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report how many and why")] = False) -> None:
     """Train the technology classifier from labelled documents."""
-    from ews.kernel.records import InputError, read_jsonl
+    from ews.kernel.records import InputError, check_output_dir, read_jsonl
     from ews.kernel.schema import ClassifyInput
     from models.classify import ModelError, train_classifier
 
     try:
+        check_output_dir(output)
         res = read_jsonl(input, ClassifyInput)
     except InputError as e:
         fail(str(e))
+    res.drop_duplicate_ids(str(input))
     report_bad(res.bad, skip_bad, "lines")
     try:
         info = train_classifier(res.records, output, source=str(input))
@@ -97,22 +101,8 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
     """Flag surges and drops in count series."""
     import pandas as pd
 
-    from ews.kernel.periods import PeriodError, granularity
-    from ews.kernel.records import InputError, read_csv, write_jsonl_atomic
-    from ews.kernel.schema import CountRow
+    from ews.kernel.records import InputError, check_output_file, read_count_csv, write_jsonl_atomic
     from models.detect import detect_counts
-
-    def parse(row: dict) -> CountRow:
-        period = (row["period"] or "").strip()
-        granularity(period)
-        raw = (row["count"] or "").strip()
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"count {raw!r} is not a number") from None
-        if value != int(value):
-            raise ValueError(f"count {raw!r} is not a whole number")
-        return CountRow(series=(row["series"] or "").strip(), period=period, count=int(value))
 
     cutoff = None
     if as_of:
@@ -121,27 +111,12 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
         except ValueError:
             fail(f"--as-of {as_of!r} is not a date YYYY-MM-DD")
     try:
-        res = read_csv(input, ["series", "period", "count"], parse)
-    except (InputError, PeriodError) as e:
+        check_output_file(output)
+        res = read_count_csv(input)
+    except InputError as e:
         fail(str(e))
-    # one granularity per series, no duplicate (series, period)
-    from ews.kernel.records import BadRecord
-
-    seen: dict[str, str] = {}
-    keys: set[tuple[str, str]] = set()
-    good = []
-    for lineno, r in res.records:
-        g = granularity(r.period)
-        if seen.setdefault(r.series, g) != g:
-            res.bad.append(BadRecord(str(input), lineno, f"mixed granularity: series {r.series!r} has {seen[r.series]} periods, this row a {g}"))
-            continue
-        if (r.series, r.period) in keys:
-            res.bad.append(BadRecord(str(input), lineno, f"duplicate row: series {r.series!r} period {r.period} appears twice"))
-            continue
-        keys.add((r.series, r.period))
-        good.append(r)
-    res.bad.sort(key=lambda b: b.line)
     report_bad(res.bad, skip_bad, "rows")
+    good = [r for _, r in res.records]
     df = pd.DataFrame([r.model_dump() for r in good], columns=["series", "period", "count"])
     from alerts.build import alerts_from_detections
 

@@ -1,12 +1,12 @@
 """Fixtures of the workbench tests: a seeded data directory, its users, clients logged in per role."""
 from __future__ import annotations
 
-import re
 import shutil
 
 import pytest
 from fastapi.testclient import TestClient
-from seed import PASSWORD, USERS, seed
+from workbench_client import login
+from workbench_seed import PASSWORD, USERS, seed
 
 from alerts.web import create_app
 from alerts.web.users import UserStore
@@ -40,18 +40,6 @@ def app(seeded):
 def anon(app):
     with TestClient(app) as c:
         yield c
-
-
-def csrf_of(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m, "no CSRF token in the page"
-    return m.group(1)
-
-
-def login(client: TestClient, name: str, password: str = PASSWORD):
-    page = client.get("/login")
-    return client.post("/login", data={"username": name, "password": password, "csrf_token": csrf_of(page.text),
-                                       "next": "/"}, follow_redirects=False)
 
 
 @pytest.fixture

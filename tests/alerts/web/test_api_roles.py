@@ -4,7 +4,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from seed import USERS
+from workbench_client import csrf_of
+from workbench_seed import USERS
 
 from alerts.web.users import UserStore
 
@@ -134,8 +135,6 @@ def test_count_is_the_total_not_the_page(anon, seeded):
 
 
 def test_session_writes_need_the_csrf_token(session_for, seeded):
-    from conftest import csrf_of
-
     aid = seeded["alerts"]["tech:semi.memory"]
     c = session_for("ana")
     v = c.get(f"/api/alerts/{aid}").json()["version"]

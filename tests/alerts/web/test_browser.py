@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from seed import PASSWORD, SCRIPT_TITLE
-from server import LiveServer
+from workbench_seed import PASSWORD, SCRIPT_TITLE
+from workbench_server import LiveServer
 
 from alerts.web import create_app
 

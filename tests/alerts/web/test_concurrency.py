@@ -6,7 +6,7 @@ from collections import Counter
 
 import httpx
 import pytest
-from server import LiveServer
+from workbench_server import LiveServer
 
 from alerts.web import create_app
 

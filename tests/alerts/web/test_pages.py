@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import csrf_of
+from workbench_client import csrf_of
 
 from alerts.web.feedback import training_records
 from alerts.web.i18n import catalogue

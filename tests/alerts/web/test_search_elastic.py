@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from seed import SCRIPT_TITLE, seed
+from workbench_seed import SCRIPT_TITLE, seed
 
 from alerts.web.search import DocQuery, search_elastic
 from ews.kernel.store import Store

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import csrf_of, login
 from fastapi.testclient import TestClient
-from seed import ATTR_BREAK, HOSTILE_APPLICANT, PASSWORD, SCRIPT_TITLE
+from workbench_client import csrf_of, login
+from workbench_seed import ATTR_BREAK, HOSTILE_APPLICANT, PASSWORD, SCRIPT_TITLE
 
 from alerts.web import create_app
 from alerts.web.security import LoginRateLimiter

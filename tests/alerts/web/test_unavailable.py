@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
-from server import free_port
+from workbench_server import free_port
 
 from alerts.elastic import ElasticAlertStore
 from alerts.web import create_app

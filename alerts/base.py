@@ -16,9 +16,10 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from ews.kernel.ids import stable_id
-from ews.kernel.schema import Alert
+from ews.kernel.schema import Alert, AlertDirection, AlertKind, AlertStatus
+from ews.kernel.series import SeriesKey
 
-Status = Literal["new", "triaged", "confirmed", "dismissed", "escalated"]
+Status = AlertStatus  # declared once, in the kernel schema
 
 # new → triaged → confirmed / dismissed / escalated; an escalated alert is settled
 # as confirmed or dismissed; a dismissed one may be reopened for triage. An
@@ -95,7 +96,7 @@ class Silence(BaseModel):
 
     id: str = ""
     series: str = Field(min_length=1, description="series key or glob pattern (* and ?)")
-    direction: Literal["surge", "drop", "move"] | None = None
+    direction: AlertDirection | None = None
     starts: dt.datetime
     ends: dt.datetime
     reason: str = ""
@@ -121,12 +122,12 @@ class AlertQuery(BaseModel):
     series: str | None = None
     technology: str | None = None
     field: str | None = None
-    direction: Literal["surge", "drop", "move"] | None = None
+    direction: AlertDirection | None = None
     min_severity: float | None = None
     period_from: str | None = None
     period_to: str | None = None
     assignee: str | None = None
-    detector: str | None = Field(default=None, description="alert kind: the detector that raised it (count, ...)")
+    kind: AlertKind | None = Field(default=None, description="the alert kind (count_deviation, inventor_move, ...)")
     country: str | None = Field(default=None, description="series facet country:X or jurisdiction:X")
     include_silenced: bool = False
     size: int = Field(default=50, ge=1, le=1000)
@@ -160,7 +161,8 @@ def movers_from_counts(counts: pd.DataFrame, n: int = 10, period: str | None = N
         return []
     df = counts
     if technology_only:
-        df = df[~df["series"].str.contains("|", regex=False)]
+        bare = {s for s in df["series"].unique() if SeriesKey.read(str(s)).facet is None}
+        df = df[df["series"].isin(bare)]
     periods = sorted(df["period"].unique())
     if period is None:
         if len(periods) < 2:
@@ -191,6 +193,16 @@ class AlertStore(abc.ABC):
     @abc.abstractmethod
     def upsert_alerts(self, alerts: list[Alert]) -> dict[str, int]:
         """Write alerts by id, applying the re-alerting window; review state of existing alerts is kept."""
+
+    def record(self, alerts: list[Alert]) -> dict[str, int]:
+        """Commit alerts durably (re-alerting window applied, review state kept) without waiting for a search
+        index: what the pipeline's alert stage calls. A store with an index sends them at its next sync."""
+        return self.upsert_alerts(alerts)
+
+    @abc.abstractmethod
+    def all_alerts(self) -> list[Alert]:
+        """Every alert with its review status, as the review journal holds it (what the reports show):
+        highest severity first, then series and period; silences do not hide any."""
 
     @abc.abstractmethod
     def get(self, alert_id: str) -> ReviewedAlert | None: ...

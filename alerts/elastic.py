@@ -3,14 +3,22 @@
 Writes go to write aliases, reads to read aliases (see `alerts.templates`).
 Bulk writes use the client's `helpers.streaming_bulk` with deterministic
 `_id`s, report per-item errors, and retry what failed for a transient reason
-(429, 5xx, connection loss) with exponential backoff; what the cluster
-acknowledged is reported back so the caller's outbox can mark exactly that.
+(429, 5xx, connection loss) with exponential backoff, in one retry loop of
+this module's own (`streaming_bulk`'s retries are off: two layers would
+multiply the attempts and the waiting); what the cluster acknowledged is
+reported back so the caller's outbox can mark exactly that.
 
-Nothing here depends on scripts (painless) or on a particular analysis plugin:
-detection-side updates of an alert are partial-document `update`s that leave
-the review fields alone, reviews are whole-document writes guarded by
-`if_seq_no`/`if_primary_term`, and the Korean analyzer is chosen by a
-capability check at start-up.
+Review state has one truth, the review journal (`alerts.embedded`, SQLite in
+the data directory): a review is checked and written there first (version,
+transition, history, in one transaction) and the alert document, status,
+assignee and history included, is then indexed from it. Alert documents are
+therefore an index of the journal: whole documents by id, never merged in the
+cluster. A review the cluster missed (down, or lost) stays in the outbox, and
+a cluster that comes back empty gets every alert with its review state back
+from the next sync. Silences are kept the same way.
+
+Nothing here depends on scripts (painless) or on a particular analysis plugin,
+and the Korean analyzer is chosen by a capability check at start-up.
 """
 from __future__ import annotations
 
@@ -21,32 +29,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from alerts.base import (
-    AlertNotFound,
     AlertQuery,
     AlertStore,
+    AlertStoreError,
     HistoryEntry,
     Mover,
-    ReviewConflict,
     ReviewedAlert,
     Silence,
     TrendPoint,
-    check_transition,
     movers_from_counts,
     now_utc,
 )
-from alerts.build import DEFAULT_WINDOW, apply_realert_window, series_parts
+from alerts.build import DEFAULT_WINDOW
+from alerts.embedded import EmbeddedAlertStore
 from alerts.templates import FAMILIES, VERSIONS, IndexNames, TextAnalysis, index_template
 from ews.kernel.ids import stable_id
 from ews.kernel.periods import PeriodError, granularity, to_period
 from ews.kernel.schema import Alert, Document, TaggedDocument
+from ews.kernel.series import SeriesKey
 
 log = logging.getLogger(__name__)
 
-# Fields of an alert that only the review workflow writes; detection updates never touch them.
-REVIEW_FIELDS = ("status", "assignee", "history")
 TRANSIENT_STATUS = {429, 502, 503, 504}
 SEARCH_FIELDS = ["series^3", "method", "method.en", "explanation", "explanation.en"]
 MAX_RESULTS = 10_000
@@ -68,8 +74,12 @@ class BulkOutcome:
 class ElasticAlertStore(AlertStore):
     def __init__(self, client: Elasticsearch, prefix: str = "ews", window: int = DEFAULT_WINDOW,
                  versions: dict[str, int] | None = None, chunk_size: int = 500, retries: int = 4,
-                 initial_backoff: float = 0.5, max_backoff: float = 30.0):
+                 initial_backoff: float = 0.5, max_backoff: float = 30.0, journal: EmbeddedAlertStore | None = None):
+        """`journal` holds review state (see the module doc); without one the store can index and search,
+        which is all the sync needs, but not review, upsert or read single alerts."""
         self.es = client
+        self._journal_store = journal
+        self._owns = (False, False)  # (client, journal): what close() closes; from_settings sets it
         self.prefix = prefix
         self.window = window
         self.versions = {**VERSIONS, **(versions or {})}
@@ -79,19 +89,34 @@ class ElasticAlertStore(AlertStore):
         self.text_analysis: TextAnalysis | None = None
 
     @classmethod
-    def from_settings(cls, settings=None, **kw) -> ElasticAlertStore:
-        from ews.kernel.config import get_settings
-
-        s = settings or get_settings()
+    def from_settings(cls, settings, journal: EmbeddedAlertStore | None = None, owns_journal: bool | None = None,
+                      **kw) -> ElasticAlertStore:
+        """The store of `settings.es_url`, with the data directory's review journal unless one is given.
+        `close()` closes the client it made, and the journal when it made it (or `owns_journal`)."""
+        s = settings
         opts: dict = {"request_timeout": 30, "retry_on_timeout": True, "max_retries": 2}
         if s.es_username:
             opts["basic_auth"] = (s.es_username, s.es_password or "")
         if s.es_ca_certs:
             opts["ca_certs"] = str(s.es_ca_certs)
-        return cls(Elasticsearch(s.es_url, **opts), prefix=s.es_index_prefix, **kw)
+        store = cls(Elasticsearch(s.es_url, **opts), prefix=s.es_index_prefix,
+                    journal=journal if journal is not None else EmbeddedAlertStore(s.home), **kw)
+        store._owns = (True, journal is None if owns_journal is None else owns_journal)
+        return store
 
     def close(self) -> None:
-        pass  # the client is shared by the app; whoever built it closes it
+        own_client, own_journal = self._owns
+        if own_client:  # built by from_settings; a client passed in is closed by whoever built it
+            self.es.close()
+        if own_journal and self._journal_store is not None:
+            self._journal_store.close()
+
+    @property
+    def journal(self) -> EmbeddedAlertStore:
+        if self._journal_store is None:
+            raise AlertStoreError("this Elasticsearch store has no review journal: reviews and alert writes need "
+                                  "the data directory's (ElasticAlertStore.from_settings or journal=...)")
+        return self._journal_store
 
     # start-up -----------------------------------------------------------------
     def detect_text_analysis(self) -> TextAnalysis:
@@ -143,7 +168,24 @@ class ElasticAlertStore(AlertStore):
         if not self.es.indices.exists(index=n.index):
             self.es.indices.create(index=n.index)
         self.es.reindex(source={"index": old}, dest={"index": n.index}, refresh=True, wait_for_completion=True)
+        if n.family == "alerts":
+            self._upgrade_legacy_alerts(n.index)
         self._point_aliases(n, old)
+
+    def _upgrade_legacy_alerts(self, index: str) -> None:
+        """Alerts written before kinds existed get their kind and own direction (`Alert` reads them so);
+        ids, review fields and history stay as they are."""
+        legacy = {"bool": {"must_not": [{"exists": {"field": "kind"}}]}}
+        actions = []
+        for h in helpers.scan(self.es, index=index, query={"query": legacy}, size=1000):
+            a = self._from_source(h["_source"])
+            actions.append({"_op_type": "update", "_index": index, "_id": h["_id"],
+                            "doc": {"kind": a.kind, "direction": a.direction, "observed": a.observed,
+                                    "expected": a.expected}})
+        if actions:
+            res = self.bulk(actions, refresh=True)
+            if res.failed:
+                log.warning("%d legacy alerts not upgraded: %s", len(res.failed), next(iter(res.failed.values())))
 
     def refresh(self) -> None:
         self.es.indices.refresh(index=",".join(n.read for n in self.names.values()))
@@ -166,8 +208,7 @@ class ElasticAlertStore(AlertStore):
             acked: set[str] = set()
             try:
                 for ok, item in helpers.streaming_bulk(
-                        self.es, remaining, chunk_size=self.chunk_size, max_retries=2,
-                        initial_backoff=self.initial_backoff, max_backoff=self.max_backoff,
+                        self.es, remaining, chunk_size=self.chunk_size, max_retries=0,
                         raise_on_error=False, raise_on_exception=False, yield_ok=True):
                     info = next(iter(item.values()))
                     _id = str(info.get("_id"))
@@ -199,67 +240,92 @@ class ElasticAlertStore(AlertStore):
         return out
 
     # alerts -------------------------------------------------------------------
-    def _alert_doc(self, a: Alert) -> dict:
-        parts = series_parts(a.series)
+    def _alert_doc(self, a: Alert, assignee: str | None = None, history: list[HistoryEntry] | None = None) -> dict:
+        parts = SeriesKey.read(a.series)
         d = a.model_dump(mode="json")
         d.update({"technology": parts.technology, "field": parts.field, "facet": parts.facet,
                   "last_period": a.evidence.get("last_period", a.period),
                   "occurrences": len(a.evidence.get("occurrences") or {a.period: 1}),
+                  "assignee": assignee, "history": [h.model_dump(mode="json") for h in history or []],
                   "updated_at": now_utc().isoformat()})
         return d
 
-    def alert_actions(self, alerts: Iterable[Alert]) -> list[dict]:
-        """Partial updates that keep review fields and first-seen time; a full document when the alert is new."""
-        actions = []
-        for a in alerts:
-            full = self._alert_doc(a)
-            full.update({"status": a.status, "assignee": None, "history": []})
-            detection = {k: v for k, v in full.items() if k not in REVIEW_FIELDS and k != "first_seen"}
-            actions.append({"_op_type": "update", "_index": self.names["alerts"].write, "_id": a.id,
-                            "doc": detection, "upsert": full})
-        return actions
+    def alert_actions(self, alerts: Iterable[Alert], reviews: dict[str, tuple[str | None, list[HistoryEntry]]] | None = None
+                      ) -> list[dict]:
+        """Whole documents, review state included (`reviews`: id -> (assignee, history), from the journal)."""
+        reviews = reviews or {}
+        return [{"_op_type": "index", "_index": self.names["alerts"].write, "_id": a.id,
+                 "_source": self._alert_doc(a, *reviews.get(a.id, (None, [])))} for a in alerts]
 
-    def index_alerts(self, alerts: Iterable[Alert], refresh: bool = True) -> BulkOutcome:
-        """Mirror alerts by id (as the outbox does): no re-alerting logic, review state kept."""
-        return self.bulk(self.alert_actions(alerts), refresh=refresh)
+    def index_alerts(self, alerts: Iterable[Alert], refresh: bool = True,
+                     reviews: dict[str, tuple[str | None, list[HistoryEntry]]] | None = None) -> BulkOutcome:
+        """Index alerts by id as the journal holds them (what the outbox does): no re-alerting logic here."""
+        return self.bulk(self.alert_actions(alerts, reviews), refresh=refresh)
+
+    def reviews_of(self, journal: EmbeddedAlertStore, ids: list[str]) -> dict[str, tuple[str | None, list[HistoryEntry]]]:
+        """Assignee and history of each alert, as `journal` holds them."""
+        state, hist = journal.review_state(ids), journal.histories(ids)
+        return {i: (state.get(i, ("0", None))[1], hist.get(i, [])) for i in ids if i in state or i in hist}
+
+    def _index_from_journal(self, ids: list[str] | None = None) -> BulkOutcome:
+        """Index pending alerts (these, or all) as the journal has them now; what the cluster acknowledged
+        leaves the outbox."""
+        core = self.journal.core
+        wanted = None if ids is None else set(ids)
+        stamped = {a.id: (a, stamp) for a, stamp in core.outbox() if wanted is None or a.id in wanted}
+        alerts = [a for a, _ in stamped.values()]
+        out = self.index_alerts(alerts, reviews=self.reviews_of(self.journal, list(stamped)))
+        core.mark_indexed(out.ok, {i: stamp for i, (_, stamp) in stamped.items()})
+        return out
 
     def upsert_alerts(self, alerts: list[Alert]) -> dict[str, int]:
-        alerts = list(alerts)
-        series = sorted({a.series for a in alerts})
-        existing = [self._from_source(h["_source"]) for h in self._scan_alerts({"terms": {"series": series}})] if series else []
-        merged = apply_realert_window(alerts, existing, self.window)
-        known = {a.id for a in existing}
-        res = self.index_alerts(merged)
+        """Into the journal first (re-alert window, review state kept), then indexed."""
+        counts = self.journal.upsert_alerts(alerts)
+        res = self._index_from_journal()  # what was written is in the outbox, under the ids it merged into
         if res.failed:
-            from alerts.base import AlertStoreError
+            raise AlertStoreError(f"{len(res.failed)} alerts not indexed (they stay in the outbox): "
+                                  f"{next(iter(res.failed.values()))}")
+        return counts
 
-            raise AlertStoreError(f"{len(res.failed)} alerts not indexed: {next(iter(res.failed.values()))}")
-        return {"inserted": sum(a.id not in known for a in merged), "updated": sum(a.id in known for a in merged)}
+    def record(self, alerts: list[Alert]) -> dict[str, int]:
+        return self.journal.upsert_alerts(alerts)  # the outbox: the next sync indexes them
 
-    def _scan_alerts(self, query: dict) -> Iterable[dict]:
-        return helpers.scan(self.es, index=self.names["alerts"].read, query={"query": query}, size=1000)
+    def all_alerts(self) -> list[Alert]:
+        return self.journal.all_alerts()
 
     @staticmethod
     def _from_source(src: dict) -> Alert:
         fields = set(Alert.model_fields)
         return Alert.model_validate({k: v for k, v in src.items() if k in fields})
 
-    def _reviewed(self, hit: dict, silences: list[Silence]) -> ReviewedAlert:
-        src = hit["_source"]
-        a = self._from_source(src)
-        return ReviewedAlert(alert=a, assignee=src.get("assignee"), version=f"{hit['_seq_no']}.{hit['_primary_term']}",
-                             silenced=any(s.matches(a) for s in silences))
-
     def get(self, alert_id: str) -> ReviewedAlert | None:
-        try:
-            hit = self.es.get(index=self.names["alerts"].read, id=alert_id).body
-        except NotFoundError:
-            return None
-        return self._reviewed(hit, self.silences(now_utc()))
+        return self.journal.get(alert_id)
 
     def alert_ids(self) -> set[str]:
-        return {h["_id"] for h in helpers.scan(self.es, index=self.names["alerts"].read,
-                                               query={"query": {"match_all": {}}, "_source": False}, size=2000)}
+        return set(self.alert_review_marks())
+
+    def alert_review_marks(self) -> dict[str, tuple[str | None, int]]:
+        """Id -> (status, number of history entries) of every alert the cluster holds: enough to tell
+        whether its review state is the journal's."""
+        out = {}
+        for h in helpers.scan(self.es, index=self.names["alerts"].read,
+                              query={"query": {"match_all": {}}, "_source": ["status", "history.at"]}, size=2000):
+            src = h.get("_source") or {}
+            out[h["_id"]] = (src.get("status"), len(src.get("history") or []))
+        return out
+
+    def review_documents(self, ids: list[str]) -> dict[str, tuple[str, str | None, list[HistoryEntry]]]:
+        """Id -> (status, assignee, history) as the cluster holds them."""
+        out = {}
+        for i in range(0, len(ids), 500):
+            res = self.es.mget(index=self.names["alerts"].read, ids=ids[i:i + 500],
+                               source_includes=["status", "assignee", "history"])
+            for d in res["docs"]:
+                if d.get("found"):
+                    src = d["_source"]
+                    out[d["_id"]] = (src.get("status") or "new", src.get("assignee"),
+                                     [HistoryEntry.model_validate(h) for h in src.get("history") or []])
+        return out
 
     def count_alerts(self) -> int:
         return int(self.es.count(index=self.names["alerts"].read)["count"])
@@ -282,8 +348,8 @@ class ElasticAlertStore(AlertStore):
             filters.append({"term": {"direction": q.direction}})
         if q.assignee:
             filters.append({"term": {"assignee": q.assignee}})
-        if q.detector:
-            filters.append({"term": {"detector": q.detector}})
+        if q.kind:
+            filters.append({"term": {"kind": q.kind}})
         if q.country:
             filters.append({"terms": {"facet": [f"country:{q.country}", f"jurisdiction:{q.country}"]}})
         if q.min_severity is not None:
@@ -306,69 +372,53 @@ class ElasticAlertStore(AlertStore):
         body = {"bool": {"filter": filters, "must": must or [{"match_all": {}}], "must_not": must_not}}
         res = self.es.search(index=self.names["alerts"].read, query=body, from_=q.offset, size=q.size,
                              sort=[{"severity": "desc"}, {"series": "asc"}, {"period": "asc"}],
-                             seq_no_primary_term=True, track_total_hits=True)
-        return [self._reviewed(h, silences) for h in res["hits"]["hits"]], int(res["hits"]["total"]["value"])
+                             track_total_hits=True)
+        hits = [h["_source"] for h in res["hits"]["hits"]]
+        # the cluster finds and orders; the journal says the review state (and its version) of what was found
+        reviews = self.journal.review_state([h["id"] for h in hits])
+        out = []
+        for src in hits:
+            a = self._from_source(src)
+            version, assignee = reviews.get(a.id, ("0", None))
+            out.append(ReviewedAlert(alert=a, assignee=assignee, version=version,
+                                     silenced=any(s.matches(a) for s in silences)))
+        return out, int(res["hits"]["total"]["value"])
 
     # review -------------------------------------------------------------------
     def review(self, alert_id: str, *, actor: str, version: str, status=None, assignee=None, note: str = "") -> ReviewedAlert:
-        n = self.names["alerts"]
+        """Checked and written in the journal (it raises AlertNotFound, ReviewConflict, InvalidTransition), then
+        indexed; a cluster that cannot take it now gets it from the outbox on the next sync."""
+        r = self.journal.review(alert_id, actor=actor, version=version, status=status, assignee=assignee, note=note)
         try:
-            hit = self.es.get(index=n.read, id=alert_id).body
-        except NotFoundError:
-            raise AlertNotFound(f"no alert {alert_id}") from None
-        current = f"{hit['_seq_no']}.{hit['_primary_term']}"
-        if current != str(version):
-            raise ReviewConflict(alert_id, str(version), current)
-        src = dict(hit["_source"])
-        old_status, old_assignee = src.get("status", "new"), src.get("assignee")
-        check_transition(alert_id, old_status, status)
-        at = now_utc()
-        entries = self._history_for(alert_id, actor, old_status, status, old_assignee, assignee, note, at)
-        if status is not None:
-            src["status"] = status
-        if assignee is not None:
-            src["assignee"] = assignee
-        src["history"] = list(src.get("history") or []) + [e.model_dump(mode="json") for e in entries]
-        src["updated_at"] = at.isoformat()
-        seq_no, term = (int(x) for x in str(version).split("."))
-        try:
-            # the whole document, guarded by the version read: a concurrent review makes this fail, never overwrite
-            res = self.es.index(index=hit["_index"], id=alert_id, document=src, if_seq_no=seq_no,
-                                if_primary_term=term, refresh="wait_for")
-        except ConflictError:
-            now = self.get(alert_id)
-            raise ReviewConflict(alert_id, str(version), now.version if now else None) from None
-        a = self._from_source(src)
-        return ReviewedAlert(alert=a, assignee=src.get("assignee"), version=f"{res['_seq_no']}.{res['_primary_term']}",
-                             silenced=any(s.matches(a) for s in self.silences(at)))
+            out = self._index_from_journal([alert_id])
+            if out.failed:
+                log.warning("review of %s saved, not yet indexed: %s", alert_id, next(iter(out.failed.values())))
+        except (TransportError, ApiError) as e:
+            log.warning("review of %s saved, not yet indexed: %s", alert_id, type(e).__name__)
+        return r
 
     def history(self, alert_id: str) -> list[HistoryEntry]:
-        try:
-            src = self.es.get(index=self.names["alerts"].read, id=alert_id, source_includes=["history"]).body["_source"]
-        except NotFoundError:
-            return []
-        return [HistoryEntry.model_validate(h) for h in src.get("history") or []]
+        return self.journal.history(alert_id)
 
     # silences -----------------------------------------------------------------
     def add_silence(self, silence: Silence) -> Silence:
-        self.es.index(index=self.names["silences"].write, id=silence.id, document=silence.model_dump(mode="json"),
-                      refresh="wait_for")
+        self.journal.add_silence(silence)
+        self.index_silences([silence])
         return silence
 
+    def index_silences(self, silences: list[Silence]) -> BulkOutcome:
+        return self.bulk([{"_op_type": "index", "_index": self.names["silences"].write, "_id": s.id,
+                           "_source": s.model_dump(mode="json")} for s in silences], refresh=True)
+
     def silences(self, active_at: dt.datetime | None = None) -> list[Silence]:
-        query: dict = {"match_all": {}}
-        if active_at is not None:
-            t = active_at.isoformat()
-            query = {"bool": {"filter": [{"range": {"starts": {"lte": t}}}, {"range": {"ends": {"gt": t}}}]}}
-        res = self.es.search(index=self.names["silences"].read, query=query, size=1000, sort=[{"id": "asc"}])
-        return [Silence.model_validate(h["_source"]) for h in res["hits"]["hits"]]
+        return self.journal.silences(active_at)
 
     # trends -------------------------------------------------------------------
     def trend_actions(self, counts: pd.DataFrame, generation: str) -> list[dict]:
         actions = []
         for s, p, c in counts[["series", "period", "count"]].itertuples(index=False):
             s, p = str(s), str(p)
-            parts = series_parts(s)
+            parts = SeriesKey.read(s)
             try:
                 gran, start = granularity(p), to_period(p).start_time.date().isoformat()
             except PeriodError:
@@ -383,8 +433,6 @@ class ElasticAlertStore(AlertStore):
         generation = now_utc().strftime("%Y%m%dT%H%M%S.%f")
         res = self.bulk(self.trend_actions(counts, generation), refresh=True)
         if res.failed:
-            from alerts.base import AlertStoreError
-
             raise AlertStoreError(f"{len(res.failed)} trend rows not indexed: {next(iter(res.failed.values()))}")
         # rows of an earlier aggregation that this one no longer has (a series renamed, a period dropped)
         self.es.delete_by_query(index=self.names["trends"].read,

@@ -1,9 +1,14 @@
-"""The embedded alert store: the core SQLite store plus review state, history and silences.
+"""The embedded alert store and the review journal: the core SQLite store plus review state, history and silences.
 
 Alerts themselves stay in the core store's `alerts` table (so the pipeline, the
-outbox and the report see one truth); this class adds its own tables to the
-same database file for what the core does not model: the review version and
-assignee, the append-only history and the silences.
+outbox and the reports see one truth); the review version and assignee, the
+append-only history and the silences are in tables of the same database file
+(all defined in `ews.kernel.migrations`).
+
+This is where every review is written first, whichever store is selected: the
+Elasticsearch store writes a review here and then indexes the result, so review
+state and history outlive the search index (a cluster that comes back empty is
+filled again from here by the next sync).
 """
 from __future__ import annotations
 
@@ -28,21 +33,10 @@ from alerts.base import (
     movers_from_counts,
     now_utc,
 )
-from alerts.build import DEFAULT_WINDOW, apply_realert_window, series_parts
+from alerts.build import DEFAULT_WINDOW, apply_realert_window
 from ews.kernel.schema import Alert
+from ews.kernel.series import SeriesKey
 from ews.kernel.store import Store, immediate_transaction
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS alert_review (
-  id TEXT PRIMARY KEY, version INTEGER NOT NULL, assignee TEXT, updated_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS alert_history (
-  alert_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (alert_id, seq));
-CREATE TRIGGER IF NOT EXISTS alert_history_no_update BEFORE UPDATE ON alert_history
-  BEGIN SELECT RAISE(ABORT, 'alert history is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS alert_history_no_delete BEFORE DELETE ON alert_history
-  BEGIN SELECT RAISE(ABORT, 'alert history is append-only'); END;
-CREATE TABLE IF NOT EXISTS silences (id TEXT PRIMARY KEY, body TEXT NOT NULL);
-"""
 
 
 class EmbeddedAlertStore(AlertStore):
@@ -50,22 +44,19 @@ class EmbeddedAlertStore(AlertStore):
         self._own_core = not isinstance(store, Store)
         self.core = Store(store) if self._own_core else store
         self.window = window
-        # a second connection on the core's database file; WAL lets both coexist. Used by one request
-        # at a time, which may hop between worker threads (see ews.store.Store)
-        self._conn = sqlite3.connect(self.core.db_path, timeout=60, isolation_level=None, check_same_thread=False)
-        self.setup()
 
     @classmethod
-    def from_settings(cls) -> EmbeddedAlertStore:
-        from ews.kernel.config import get_settings
+    def from_settings(cls, settings) -> EmbeddedAlertStore:
+        return cls(settings.home)
 
-        return cls(get_settings().home)
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self.core.connection  # the core's connection of this thread: one per thread, never shared
 
     def setup(self) -> None:
-        self._conn.executescript(SCHEMA)
+        pass  # the core store migrated the database when it opened
 
     def close(self) -> None:
-        self._conn.close()
         if self._own_core:
             self.core.close()
 
@@ -77,10 +68,31 @@ class EmbeddedAlertStore(AlertStore):
         merged = apply_realert_window(alerts, self.core.list_alerts(), self.window)
         return self.core.upsert_alerts(merged)
 
+    def all_alerts(self) -> list[Alert]:
+        return self.core.list_alerts()
+
     def _review_rows(self, ids: list[str] | None = None) -> dict[str, tuple[int, str | None]]:
+        if ids is not None and len(ids) <= 500:
+            marks = ",".join("?" * len(ids))
+            rows = self._conn.execute(f"SELECT id, version, assignee FROM alert_review WHERE id IN ({marks})",
+                                      ids).fetchall() if ids else []
+            return {i: (v, a) for i, v, a in rows}
         rows = self._conn.execute("SELECT id, version, assignee FROM alert_review").fetchall()
         out = {i: (v, a) for i, v, a in rows}
         return out if ids is None else {i: out[i] for i in ids if i in out}
+
+    def review_state(self, ids: list[str] | None = None) -> dict[str, tuple[str, str | None]]:
+        """Alert id -> (version, assignee) of reviewed alerts; an alert never reviewed is version "0"."""
+        return {i: (str(v), a) for i, (v, a) in self._review_rows(ids).items()}
+
+    def histories(self, ids: list[str] | None = None) -> dict[str, list[HistoryEntry]]:
+        """Alert id -> its history, oldest first (only alerts that have one)."""
+        out: dict[str, list[HistoryEntry]] = {}
+        wanted = None if ids is None else set(ids)
+        for alert_id, body in self._conn.execute("SELECT alert_id, body FROM alert_history ORDER BY alert_id, seq"):
+            if wanted is None or alert_id in wanted:
+                out.setdefault(alert_id, []).append(HistoryEntry.model_validate_json(body))
+        return out
 
     def _reviewed(self, alert: Alert, review: tuple[int, str | None] | None, silences: list[Silence]) -> ReviewedAlert:
         version, assignee = review or (0, None)
@@ -110,9 +122,9 @@ class EmbeddedAlertStore(AlertStore):
                 continue
             if q.series and a.series != q.series:
                 continue
-            if q.technology and series_parts(a.series).technology != q.technology:
+            if q.technology and SeriesKey.read(a.series).technology != q.technology:
                 continue
-            if q.field and series_parts(a.series).field != q.field:
+            if q.field and SeriesKey.read(a.series).field != q.field:
                 continue
             if q.direction and a.direction != q.direction:
                 continue
@@ -124,9 +136,9 @@ class EmbeddedAlertStore(AlertStore):
                 continue
             if q.assignee and r.assignee != q.assignee:
                 continue
-            if q.detector and a.detector != q.detector:
+            if q.kind and a.kind != q.kind:
                 continue
-            if q.country and series_parts(a.series).facet not in (f"country:{q.country}", f"jurisdiction:{q.country}"):
+            if q.country and SeriesKey.read(a.series).facet not in (f"country:{q.country}", f"jurisdiction:{q.country}"):
                 continue
             if r.silenced and not q.include_silenced:
                 continue
@@ -156,14 +168,39 @@ class EmbeddedAlertStore(AlertStore):
                       (alert_id, new_version, new_assignee, at.isoformat()))
             if status is not None and status != alert.status:
                 alert = alert.model_copy(update={"status": status})
-                # the core table carries the status so the core's listing and upserts keep it
-                c.execute("UPDATE alerts SET status=?, body=?, updated_at=? WHERE id=?",
-                          (status, alert.model_dump_json(), at.isoformat(), alert_id))
+            # the core table carries the status so the core's listing, upserts, the re-alert window and the
+            # reports keep it; indexed=0 puts the reviewed alert back in the outbox for the search index
+            c.execute("UPDATE alerts SET status=?, body=?, indexed=0, updated_at=? WHERE id=?",
+                      (alert.status, alert.model_dump_json(), at.isoformat(), alert_id))
             seq = c.execute("SELECT COALESCE(MAX(seq), 0) FROM alert_history WHERE alert_id=?", (alert_id,)).fetchone()[0]
             for i, e in enumerate(entries, start=1):
                 c.execute("INSERT INTO alert_history VALUES (?,?,?)", (alert_id, seq + i, e.model_dump_json()))
         return ReviewedAlert(alert=alert, assignee=new_assignee, version=str(new_version),
                              silenced=any(s.matches(alert) for s in self.silences(at)))
+
+    def adopt(self, alert_id: str, status: str, assignee: str | None, history: list[HistoryEntry]) -> bool:
+        """Take over review work the journal lacks (the search index holds a longer history: reviews made
+        there before the journal existed): the missing history entries are appended, status and assignee
+        taken. Returns whether anything changed. The history is append-only, so a shorter or equal one
+        never replaces what the journal has."""
+        at = now_utc()
+        with self._tx() as c:
+            row = c.execute("SELECT body FROM alerts WHERE id=?", (alert_id,)).fetchone()
+            if row is None:
+                return False
+            have = c.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM alert_history WHERE alert_id=?",
+                             (alert_id,)).fetchone()
+            if len(history) <= have[0]:
+                return False
+            for i, e in enumerate(history[have[0]:], start=1):
+                c.execute("INSERT INTO alert_history VALUES (?,?,?)", (alert_id, have[1] + i, e.model_dump_json()))
+            rev = c.execute("SELECT version FROM alert_review WHERE id=?", (alert_id,)).fetchone()
+            c.execute("INSERT INTO alert_review VALUES (?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                      "version=excluded.version, assignee=excluded.assignee, updated_at=excluded.updated_at",
+                      (alert_id, (rev[0] if rev else 0) + 1, assignee, at.isoformat()))
+            alert = Alert.model_validate_json(row[0]).model_copy(update={"status": status})
+            c.execute("UPDATE alerts SET status=?, body=? WHERE id=?", (status, alert.model_dump_json(), alert_id))
+        return True
 
     def history(self, alert_id: str) -> list[HistoryEntry]:
         rows = self._conn.execute("SELECT body FROM alert_history WHERE alert_id=? ORDER BY seq", (alert_id,)).fetchall()

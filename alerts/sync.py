@@ -6,28 +6,28 @@ Elasticsearch acknowledged. A cluster that is down, or dies in the middle of a
 bulk request, therefore loses nothing: the next run sends the rest. Because
 ids are deterministic, sending something twice overwrites, never duplicates.
 
-A reconciliation step also compares ids on both sides and resends any alert the
-cluster no longer has (restored from an older snapshot, an index deleted by
-hand), so "present exactly once" holds after every successful run.
+Alert documents carry their review state (status, assignee, history) from the
+review journal in the same database (`alerts.embedded`), which every review is
+written to first. A reconciliation step compares both sides and resends any
+alert the cluster no longer has, or holds with another status or a shorter
+history (a cluster that restarted empty, restored from an older snapshot, an
+index deleted by hand): "present exactly once, with the journal's review state"
+holds after every successful run. Silences are sent again each run the same way.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-import sqlite3
 from dataclasses import dataclass, field
 
 from elasticsearch import ApiError, TransportError
 
 from alerts.elastic import ElasticAlertStore
+from alerts.embedded import EmbeddedAlertStore
 from ews.kernel.store import Store
 
 log = logging.getLogger(__name__)
-
-_STATE = """
-CREATE TABLE IF NOT EXISTS es_indexed_documents (id TEXT PRIMARY KEY, digest TEXT NOT NULL);
-"""
 
 
 @dataclass
@@ -38,6 +38,7 @@ class SyncResult:
     alerts_sent: int = 0
     alerts_acknowledged: int = 0
     alerts_resent: int = 0
+    reviews_adopted: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -46,26 +47,40 @@ class SyncResult:
 
 
 def sync_alerts(store: Store, es: ElasticAlertStore) -> SyncResult:
-    """Drain the alert outbox, then resend alerts the cluster is missing."""
+    """Drain the alert outbox, then resend alerts the cluster is missing or holds with a stale review state."""
     res = SyncResult()
-    pending = store.pending_alerts()
-    res.alerts_sent = len(pending)
-    if pending:
-        out = es.index_alerts(pending)
-        # only what the cluster acknowledged leaves the outbox
-        store.mark_indexed(out.ok)
+    journal = EmbeddedAlertStore(store)
+    outbox = store.outbox()
+    res.alerts_sent = len(outbox)
+    if outbox:
+        pending = [a for a, _ in outbox]
+        out = es.index_alerts(pending, reviews=es.reviews_of(journal, [a.id for a in pending]))
+        # only what the cluster acknowledged leaves the outbox, and only if it did not change meanwhile
+        store.mark_indexed(out.ok, {a.id: stamp for a, stamp in outbox})
         res.alerts_acknowledged = len(out.ok)
         res.errors += [f"alert {i}: {e}" for i, e in sorted(out.failed.items())[:20]]
         if out.failed:
             return res  # the cluster is unhealthy: reconciling now would only fail again
     local = {a.id: a for a in store.list_alerts()}
-    indexed = es.alert_ids() if local else set()
-    missing = [a for i, a in local.items() if i not in indexed]
-    if missing:
-        log.warning("cluster lacks %d acknowledged alerts; resending", len(missing))
-        out = es.index_alerts(missing)
+    held = es.alert_review_marks() if local else {}
+    histories = journal.histories(list(local)) if local else {}
+    # review work only the cluster has (made there before reviews were journalled): the journal takes it over
+    richer = [i for i in local if i in held and held[i][1] > len(histories.get(i, []))]
+    if richer:
+        for i, (status, assignee, history) in es.review_documents(richer).items():
+            res.reviews_adopted += journal.adopt(i, status, assignee, history)
+        local = {a.id: a for a in store.list_alerts()}
+        histories = journal.histories(list(local))
+    stale = [a for i, a in local.items() if held.get(i) != (a.status, len(histories.get(i, [])))]
+    if stale:
+        log.warning("cluster lacks %d alerts or their review state; resending", len(stale))
+        out = es.index_alerts(stale, reviews=es.reviews_of(journal, [a.id for a in stale]))
         res.alerts_resent = len(out.ok)
         res.errors += [f"alert {i}: {e}" for i, e in sorted(out.failed.items())[:20]]
+    silences = journal.silences()
+    if silences:
+        out = es.index_silences(silences)
+        res.errors += [f"silence {i}: {e}" for i, e in sorted(out.failed.items())[:20]]
     return res
 
 
@@ -75,32 +90,25 @@ def _doc_digest(doc_json: str, tag_json: str) -> str:
 
 def sync_documents(store: Store, es: ElasticAlertStore, res: SyncResult) -> None:
     """Index documents (with their technology tags) that changed since they were last acknowledged."""
-    conn = sqlite3.connect(store.db_path, timeout=60, isolation_level=None)
-    try:
-        conn.executescript(_STATE)
-        known = dict(conn.execute("SELECT id, digest FROM es_indexed_documents").fetchall())
-        if known and es.count_documents() < len(known):
-            known = {}  # the cluster lost documents it had acknowledged: send everything again
-        tagged = {t.doc_id: t for t in store.iter_tagged()}
-        todo, digests = [], {}
-        for d in store.iter_documents():
-            t = tagged.get(d.id)
-            dg = _doc_digest(d.model_dump_json(exclude={"fetched_at", "raw_ref"}), t.model_dump_json() if t else "")
-            if known.get(d.id) == dg:
-                res.documents_skipped += 1
-                continue
-            todo.append(d)
-            digests[d.id] = dg
-        if not todo:
-            return
-        out = es.index_documents(todo, tagged)
-        conn.execute("BEGIN")
-        conn.executemany("INSERT OR REPLACE INTO es_indexed_documents VALUES (?,?)", [(i, digests[i]) for i in out.ok])
-        conn.execute("COMMIT")
-        res.documents = len(out.ok)
-        res.errors += [f"document {i}: {e}" for i, e in sorted(out.failed.items())[:20]]
-    finally:
-        conn.close()
+    known = store.indexed_document_digests()
+    if known and es.count_documents() < len(known):
+        known = {}  # the cluster lost documents it had acknowledged: send everything again
+    tagged = {t.doc_id: t for t in store.iter_tagged()}
+    todo, digests = [], {}
+    for d in store.iter_documents():
+        t = tagged.get(d.id)
+        dg = _doc_digest(d.model_dump_json(exclude={"fetched_at", "raw_ref"}), t.model_dump_json() if t else "")
+        if known.get(d.id) == dg:
+            res.documents_skipped += 1
+            continue
+        todo.append(d)
+        digests[d.id] = dg
+    if not todo:
+        return
+    out = es.index_documents(todo, tagged)
+    store.mark_documents_indexed({i: digests[i] for i in out.ok})
+    res.documents = len(out.ok)
+    res.errors += [f"document {i}: {e}" for i, e in sorted(out.failed.items())[:20]]
 
 
 def sync_to_elasticsearch(store: Store, es: ElasticAlertStore, setup: bool = True) -> SyncResult:
@@ -113,7 +121,7 @@ def sync_to_elasticsearch(store: Store, es: ElasticAlertStore, setup: bool = Tru
         sync_documents(store, es, res)
         res.trends = es.index_trends(store.read_counts())
         alerts = sync_alerts(store, es)
-        for k in ("alerts_sent", "alerts_acknowledged", "alerts_resent"):
+        for k in ("alerts_sent", "alerts_acknowledged", "alerts_resent", "reviews_adopted"):
             setattr(res, k, getattr(alerts, k))
         res.errors += alerts.errors
     except (TransportError, ApiError) as e:
@@ -123,20 +131,17 @@ def sync_to_elasticsearch(store: Store, es: ElasticAlertStore, setup: bool = Tru
     return res
 
 
-def sync_from_settings(store: Store, settings=None) -> SyncResult | None:
+def sync_from_settings(store: Store, settings) -> SyncResult | None:
     """What `ews run` calls after the local stages when `EWS_ES_URL` is set; None without it."""
-    from ews.kernel.config import get_settings
-
-    settings = settings or get_settings()
     if not settings.es_url:
         return None
-    es = ElasticAlertStore.from_settings(settings)
+    es = ElasticAlertStore.from_settings(settings, journal=EmbeddedAlertStore(store))
     try:
         return sync_to_elasticsearch(store, es)
     finally:
-        es.es.close()
+        es.close()
 
 
 def describe(res: SyncResult) -> str:
     return json.dumps({k: getattr(res, k) for k in ("documents", "documents_skipped", "trends", "alerts_sent",
-                                                     "alerts_acknowledged", "alerts_resent")} | {"errors": res.errors[:5]})
+                                                     "alerts_acknowledged", "alerts_resent", "reviews_adopted")} | {"errors": res.errors[:5]})

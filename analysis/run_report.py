@@ -8,15 +8,18 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-import os
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, select_autoescape
 
-from alerts.build import series_parts
+from alerts.base import AlertStore
+from alerts.embedded import EmbeddedAlertStore
+from ews.kernel.files import write_text_atomic
 from ews.kernel.periods import PeriodError, to_period
+from ews.kernel.schema import ALERT_DIRECTIONS
+from ews.kernel.series import SeriesKey
 
 TOP_TECHNOLOGIES = 6
 
@@ -28,7 +31,7 @@ body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f2f2f2} td.num{text-align:right;font-variant-numeric:tabular-nums}
-.surge{color:#b00020}.drop{color:#0b5394} img{max-width:100%}
+.surge{color:#b00020}.drop{color:#0b5394}.silent,.failure{color:#7a4a00} img{max-width:100%}
 </style></head><body>
 <h1>{{ title }}</h1>
 <p>Generated {{ generated }}.</p>
@@ -43,8 +46,8 @@ th{background:#f2f2f2} td.num{text-align:right;font-variant-numeric:tabular-nums
 <tr><th>severity</th><th>series</th><th>period</th><th>direction</th><th>observed</th><th>expected</th><th>status</th><th>explanation</th></tr>
 {% for a in alerts %}<tr id="alert-{{ a.id }}">
 <td class="num">{{ '%.2f' % a.severity }}</td><td>{{ a.series }}</td><td>{{ a.period }}</td>
-<td class="{{ a.direction }}">{{ a.direction }}</td><td class="num">{{ '%g' % a.observed }}</td>
-<td class="num">{{ '%.1f' % a.expected }}</td><td>{{ a.status }}</td><td>{{ a.explanation }}
+<td class="{{ a.direction }}">{{ a.direction }}</td><td class="num">{{ '—' if a.observed is none else '%g' % a.observed }}</td>
+<td class="num">{{ '—' if a.expected is none else '%.1f' % a.expected }}</td><td>{{ a.status }}</td><td>{{ a.explanation }}
 {% set docs = (a.evidence.get('contributors') or {}).get('documents') or [] %}
 {% if docs %}<details><summary>{{ docs|length }} documents</summary><ul>
 {% for d in docs %}<li>{{ d.title }}{% if d.url %} — {{ d.url }}{% endif %}</li>{% endfor %}</ul></details>{% endif %}
@@ -68,7 +71,7 @@ def technology_counts(counts: pd.DataFrame) -> pd.DataFrame:
     if counts.empty:
         return pd.DataFrame(columns=["technology", "period", "count"])
     df = counts.copy()
-    parts = df["series"].map(series_parts)
+    parts = df["series"].map(SeriesKey.read)
     df["technology"] = parts.map(lambda p: p.technology)
     df["faceted"] = parts.map(lambda p: p.facet is not None)
     df = df.dropna(subset=["technology"])
@@ -95,7 +98,7 @@ def chart_png(counts: pd.DataFrame, alerts: list, top: int = TOP_TECHNOLOGIES) -
         (line,) = ax.plot(s["start"], s["count"], label=tech, linewidth=1.5)
         by_period = dict(zip(s["period"], s["count"]))
         for a in alerts:
-            if series_parts(a.series).technology != tech or a.period not in by_period:
+            if SeriesKey.read(a.series).technology != tech or a.period not in by_period:
                 continue
             ax.scatter([_period_start(a.period)], [by_period[a.period]], marker="^" if a.direction == "surge" else "v",
                        s=80, color=line.get_color(), edgecolors="black", zorder=3)
@@ -113,19 +116,17 @@ def render_report(counts: pd.DataFrame, alerts: list, stats: dict, title: str = 
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     by_dir = Counter(a.direction for a in alerts)
     by_status = Counter(a.status for a in alerts)
-    rows = list(stats.items()) + [("alerts: surge", by_dir.get("surge", 0)), ("alerts: drop", by_dir.get("drop", 0))]
+    rows = list(stats.items()) + [(f"alerts: {d}", by_dir.get(d, 0)) for d in ALERT_DIRECTIONS
+                                  if d in ("surge", "drop") or by_dir.get(d)]
     rows += [(f"alerts: {s}", n) for s, n in sorted(by_status.items())]
     return _env.from_string(_TEMPLATE).render(
         title=title, generated=generated, stats=rows, chart=chart_png(counts, alerts), alerts=alerts)
 
 
-def write_report(store, out_dir: Path) -> Path:
-    """Write out_dir/report.html from the store's counts and alerts; returns its path."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    html = render_report(store.read_counts(), store.list_alerts(), store.stats())
-    path = out_dir / "report.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, path)  # a reader never sees half a report
+def write_report(store, out_dir: Path, alerts: AlertStore | None = None) -> Path:
+    """Write out_dir/report.html from the store's counts and the alerts with their review status (from
+    `alerts`, the alert store the entry point selected; default the embedded one on `store`); returns its path."""
+    path = Path(out_dir) / "report.html"
+    listed = (alerts or EmbeddedAlertStore(store)).all_alerts()
+    write_text_atomic(path, render_report(store.read_counts(), listed, store.stats()))  # never half a report
     return path

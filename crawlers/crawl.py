@@ -14,8 +14,9 @@ import tempfile
 from pathlib import Path
 
 from crawlers.registry import Source
-from ews.kernel.config import get_settings
+from ews.kernel.config import DEFAULT_USER_AGENT
 from ews.kernel.schema import SourceHealth
+from ews.kernel.secrets import scrub
 
 DEFAULT_TIMEOUT_S = 6 * 3600
 
@@ -37,8 +38,13 @@ def _bytecode_cache(env: dict) -> None:
 
 
 def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.date, home: Path,
-                  timeout: float | None = None) -> list[SourceHealth]:
-    """Fetch [window_start, window_end) from every source; failures become that source's health errors."""
+                  timeout: float | None = None, user_agent: str = DEFAULT_USER_AGENT,
+                  credentials: dict[str, str] | None = None) -> list[SourceHealth]:
+    """Fetch [window_start, window_end) from every source; failures become that source's health errors.
+
+    `credentials` (variable -> value, e.g. from Airflow connections) are handed to the crawler process's
+    environment only, where the spiders read the variables the registry names; this process's environment
+    is never changed."""
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     if not sources:
@@ -48,9 +54,11 @@ def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.d
         job_path, health_path = Path(tmp) / "job.json", Path(tmp) / "health.json"
         job = {"sources": [s.model_dump(mode="json") for s in sources], "window_start": window_start.isoformat(),
                "window_end": window_end.isoformat(), "home": str(home), "health_out": str(health_path),
-               "user_agent": get_settings().user_agent}
+               "user_agent": user_agent}
         job_path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
         env = dict(os.environ)
+        for var, value in (credentials or {}).items():
+            env.setdefault(var, value)  # a variable already set wins, as it did when these were filled into it
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         _bytecode_cache(env)
@@ -60,7 +68,7 @@ def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.d
                                   capture_output=True, text=True, timeout=timeout or DEFAULT_TIMEOUT_S)
             if proc.returncode != 0:
                 tail = " | ".join(proc.stderr.strip().splitlines()[-5:])
-                problem = f"crawler process exited with code {proc.returncode}: {tail}"
+                problem = scrub(f"crawler process exited with code {proc.returncode}: {tail}")  # Scrapy logs URLs
         except subprocess.TimeoutExpired:
             problem = f"crawler process killed after {timeout or DEFAULT_TIMEOUT_S:.0f} s"
         records = {}

@@ -61,10 +61,12 @@ def build(kind: str):
             @task(task_id=f"crawl__{source_id.replace('.', '_').replace('-', '_')}", outlets=[DOCUMENTS],
                   params={"source_id": source_id}, **({"queue": queue} if queue else {}))
             def crawl(source_id: str = source_id, data_interval_start=None, data_interval_end=None) -> dict:
-                from ews.app.tasks import crawl_source, credentials_from_airflow, scrubbed
+                from ews.app.tasks import crawl_source, scrubbed, settings_from_airflow
 
-                credentials_from_airflow([source_id])  # API keys from Airflow connections when not in the environment
-                return scrubbed(crawl_source, source_id, data_interval_start.isoformat(), data_interval_end.isoformat())
+                # API keys from Airflow connections when not in the environment
+                settings = scrubbed(settings_from_airflow, [source_id])
+                return scrubbed(crawl_source, source_id, data_interval_start.isoformat(), data_interval_end.isoformat(),
+                                settings=settings)
 
             crawl()
 

@@ -48,10 +48,11 @@ def ews_monitoring():
 
     @task
     def index(alerts: dict) -> dict:
-        from ews.app.tasks import credentials_from_airflow, index_to_elasticsearch, scrubbed
+        from ews.app.tasks import index_to_elasticsearch, scrubbed, settings_from_airflow
 
-        credentials_from_airflow()  # the ews_elasticsearch connection, when EWS_ES_* are not in the environment
-        return scrubbed(index_to_elasticsearch)
+        # the ews_elasticsearch connection, when EWS_ES_* are not in the environment
+        settings = scrubbed(settings_from_airflow)
+        return scrubbed(index_to_elasticsearch, settings=settings)
 
     @task
     def report(indexed: dict) -> str:

@@ -32,6 +32,7 @@ from alerts.web.deps import get_library, get_store
 from alerts.web.feedback import FeedbackStore, training_records
 from alerts.web.search import DocQuery, search_elastic, search_embedded
 from alerts.web.users import ROLES, User, UserError
+from ews.kernel.schema import AlertDirection, AlertKind
 from ews.kernel.store import Store
 
 MAX_COMPARE = 5
@@ -74,7 +75,7 @@ class BulkReviewIn(BaseModel):
 
 class SilenceIn(BaseModel):
     series: str = Field(min_length=1, max_length=300)
-    direction: Literal["surge", "drop", "move"] | None = None
+    direction: AlertDirection | None = None
     hours: float = Field(default=24 * 7, gt=0, le=24 * 366)
     reason: str = Field(default="", max_length=1000)
 
@@ -91,15 +92,15 @@ class UserIn(BaseModel):
 
 def alert_query(q: str | None = Query(None, max_length=500, description="free text"),
                 status: StatusName | None = None, series: str | None = None, technology: str | None = None,
-                field: str | None = None, direction: Literal["surge", "drop", "move"] | None = None,
-                kind: str | None = Query(None, description="the detector that raised the alert"),
+                field: str | None = None, direction: AlertDirection | None = None,
+                kind: AlertKind | None = Query(None, description="the alert kind"),
                 country: str | None = None,
                 min_severity: float | None = Query(None, ge=0, le=1), period_from: str | None = None,
                 period_to: str | None = None, assignee: str | None = None, include_silenced: bool = False,
                 size: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)) -> AlertQuery:
     return AlertQuery(text=q or None, status=[status] if status else None, series=series or None,
                       technology=technology or None, field=field or None, direction=direction or None,
-                      detector=kind or None, country=(country or "").upper() or None, min_severity=min_severity,
+                      kind=kind or None, country=(country or "").upper() or None, min_severity=min_severity,
                       period_from=period_from or None, period_to=period_to or None, assignee=assignee or None,
                       include_silenced=include_silenced, size=size, offset=offset)
 

@@ -48,9 +48,9 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None, settings=N
                limiter: LoginRateLimiter | None = None, secure_cookies: bool | None = None) -> FastAPI:
     """The app; `store_factory` opens an alert store (default: the one the settings select), one per request."""
     from alerts.stores import open_alert_store
-    from ews.kernel.config import get_settings
+    from ews.kernel.config import load_settings
 
-    settings = settings or get_settings()
+    settings = settings or load_settings()
     app = FastAPI(title="Technology-security early warning: analysts' workbench", version="2",
                   description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.home = Path(settings.home)

@@ -12,8 +12,8 @@ import yaml
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from alerts.build import series_parts
 from alerts.web.security import CSRF_FORM_FIELD, csrf_token
+from ews.kernel.series import SeriesKey
 
 HERE = Path(__file__).parent
 LANGUAGES = ("ko", "en")
@@ -79,8 +79,8 @@ def _namer(request: Request, lang: str):
 
     def series_label(series: str) -> str:
         """'tech:battery.li_ion|jurisdiction:US' → 'Lithium-ion batteries · jurisdiction US' in the page's language."""
-        p = series_parts(series)
-        head = tech_name(p.technology) if p.technology else field_name(p.field) if p.field else p.subject
+        p = SeriesKey.read(series)
+        head = tech_name(p.technology) if p.technology else field_name(p.field) if p.field else series.partition("|")[0]
         if not p.facet:
             return head
         dim, _, value = p.facet.partition(":")

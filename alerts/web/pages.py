@@ -23,12 +23,13 @@ from alerts.web.i18n import templates, translator
 from alerts.web.search import DocQuery
 from alerts.web.security import csrf_ok, csrf_token
 from alerts.web.users import ROLES, User, UserError
+from ews.kernel.schema import ALERT_DIRECTIONS, ALERT_KINDS
 from ews.kernel.store import Store
 
 PAGE_SIZE = 25
 STATUSES = ["new", "triaged", "confirmed", "dismissed", "escalated"]
-DIRECTIONS = ["surge", "drop", "move"]
-KINDS = ["count", "inventor_abroad", "source_silent", "pipeline"]
+DIRECTIONS = list(ALERT_DIRECTIONS)
+KINDS = list(ALERT_KINDS)
 
 router = APIRouter(include_in_schema=False)
 viewer = require("viewer", page=True)
@@ -129,7 +130,7 @@ def queue(request: Request, page: int = 1, store: AlertStore = Depends(get_store
         q=params.get("q"), status=params.get("status") if params.get("status") in STATUSES else None,
         series=None, technology=params.get("technology"), field=params.get("field"),
         direction=params.get("direction") if params.get("direction") in DIRECTIONS else None,
-        kind=params.get("kind"), country=params.get("country"),
+        kind=params.get("kind") if params.get("kind") in KINDS else None, country=params.get("country"),
         min_severity=_float(params.get("min_severity")), period_from=params.get("period_from"),
         period_to=params.get("period_to"), assignee=params.get("assignee"), include_silenced=False,
         size=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from alerts.base import AlertQuery, AlertStore, ReviewedAlert
-from alerts.build import series_parts
 from alerts.web.i18n import SEVERITY_BANDS, severity_band
+from ews.kernel.series import SeriesKey
 from ews.kernel.store import Store
 
 OPEN_STATUSES = ["new", "triaged", "escalated"]
@@ -26,7 +26,7 @@ def landing(store: AlertStore, taxonomy) -> list[dict]:
     alerts, _ = open_alerts(store)
     per_field: dict[str, list[ReviewedAlert]] = defaultdict(list)
     for r in alerts:
-        per_field[series_parts(r.alert.series).field].append(r)
+        per_field[SeriesKey.read(r.alert.series).field].append(r)
     return [{"field": f, "open": len(per_field[f.id]), "bands": by_severity(per_field[f.id]),
              "technologies": len(f.technologies)} for f in taxonomy.fields]
 
@@ -41,7 +41,7 @@ def sparklines(store: AlertStore, tech_ids: list[str], last: int = 24) -> list[d
 
 
 def field_movers(store: AlertStore, field_id: str, n: int = 8) -> list:
-    return [m for m in store.top_movers(200) if series_parts(m.series).field == field_id][:n]
+    return [m for m in store.top_movers(200) if SeriesKey.read(m.series).field == field_id][:n]
 
 
 def newest_documents(library: Store, field_id: str, kind: str = "policy", n: int = 8) -> list:

@@ -1,7 +1,8 @@
-"""The main job: crawl → classify → count → detect → alert → report, each stage a function.
+"""The main job: crawl → classify → count → detect → alert → index → report, each stage a function.
 
-`ews run`, the Airflow DAGs and the tests all call these same functions. Stage
-modules are imported inside the functions so the core stays light to import.
+`ews run`, the Airflow jobs and the tests all call these same functions, with the settings, the
+store and the alert store their entry point opened once. Stage modules are imported inside the
+functions so the core stays light to import.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alerts.base import AlertStore
+from ews.kernel.config import Settings
 from ews.kernel.schema import ClassifyInput, SourceHealth, TaggedDocument
 from ews.kernel.store import Store
 
@@ -24,21 +27,24 @@ class RunSummary:
     store: dict[str, int] = field(default_factory=dict)
     alert_list: list = field(default_factory=list)
     index: object | None = None
+    pending: dict[str, int] = field(default_factory=dict)  # what the search index has not acknowledged
+    home: Path | None = None
 
 
-def crawl(store: Store, sources, window_start: dt.date, window_end: dt.date) -> list[SourceHealth]:
+def crawl(store: Store, sources, window_start: dt.date, window_end: dt.date, settings: Settings) -> list[SourceHealth]:
     from crawlers.crawl import crawl_sources
 
-    health = crawl_sources(sources, window_start, window_end, store.home)
+    health = crawl_sources(sources, window_start, window_end, store.home, user_agent=settings.user_agent,
+                           credentials=settings.source_credentials)
     for h in health:
         store.record_health(h)
     return health
 
 
-def classify(store: Store, model_dir: Path | None = None) -> int:
+def classify(store: Store, settings: Settings, model_dir: Path | None = None) -> int:
     from models.classify import load_classifier
 
-    clf = load_classifier(model_dir)
+    clf = load_classifier(model_dir, models_dir=settings.models_dir)
     docs = list(store.iter_documents())
     inputs = [ClassifyInput.from_document(d) for d in docs]
     taggings = clf.predict(inputs)
@@ -57,47 +63,63 @@ def count(store: Store, granularity: str = "month", as_of: dt.date | None = None
     return store.replace_counts(counts)
 
 
-def detect_and_alert(store: Store, as_of: dt.date | None = None) -> dict[str, int]:
-    """Detect and alert with periods after `as_of` (by default the store's data cut-off) incomplete."""
-    from alerts.build import alert_from_silent_source, alerts_from_detections
+def detect_and_alert(store: Store, alert_store: AlertStore, as_of: dt.date | None = None) -> dict[str, int]:
+    """Detect and alert with periods after `as_of` (by default the store's data cut-off) incomplete.
+
+    Every detector yields signals and the one builder makes the alerts; they go to the alert store's
+    review journal (the re-alerting window sees the reviewed status); a search index gets them from
+    the outbox in the index stage."""
+    from alerts.build import alerts_from_signals, signal_from_detection
     from crawlers.health import silent_sources
     from models.detect import detect_counts
     from models.inventors import detect_inventor_moves
 
     as_of = as_of or store.data_cutoff()
-    detections = detect_counts(store.read_counts(), as_of=as_of)
-    alerts = alerts_from_detections(detections, store=store)
-    alerts += detect_inventor_moves(store.iter_documents(), store.iter_tagged())
-    alerts += [alert_from_silent_source(s) for s in silent_sources(store)]
-    return store.upsert_alerts(alerts)
+    # every detector yields signals; the one builder makes the alerts
+    signals = [signal_from_detection(d) for d in detect_counts(store.read_counts(), as_of=as_of)
+               if d.alarm and d.direction is not None]
+    signals += detect_inventor_moves(store.iter_documents(), store.iter_tagged())
+    signals += [s.signal() for s in silent_sources(store)]
+    return alert_store.record(alerts_from_signals(signals, store=store, as_of=as_of))
 
 
-def index(store: Store):
-    """Push documents, trends and the alert outbox to Elasticsearch when `EWS_ES_URL` is set (else None)."""
-    from alerts.sync import sync_from_settings
+def index(store: Store, alert_store: AlertStore):
+    """Push documents, trends and the alert outbox to Elasticsearch when the alert store is one (else None)."""
+    from alerts.elastic import ElasticAlertStore
 
-    return sync_from_settings(store)
+    if not isinstance(alert_store, ElasticAlertStore):
+        return None
+    from alerts.sync import sync_to_elasticsearch
+
+    return sync_to_elasticsearch(store, alert_store)
 
 
-def report(store: Store, out_dir: Path) -> Path:
+def pending(store: Store) -> dict[str, int]:
+    """What the search index has not acknowledged yet: it is sent by the next run."""
+    return {"alerts": len(store.outbox()), "documents": store.pending_documents()}
+
+
+def report(store: Store, alert_store: AlertStore, out_dir: Path) -> Path:
     from analysis.run_report import write_report
 
-    return write_report(store, out_dir)
+    return write_report(store, out_dir, alerts=alert_store)
 
 
-def monitor(store: Store, reports_dir: Path, summary: RunSummary | None = None,
+def monitor(store: Store, alert_store: AlertStore, settings: Settings, summary: RunSummary | None = None,
             as_of: dt.date | None = None) -> RunSummary:
     """The monitoring stages in order on what is stored: classify, count, detect and alert, index, report.
 
     `ews run` calls this after crawling; the `ews_monitoring` DAG runs the same stage functions one
     task each. Both take the data cut-off from the store, so they give the same answer on the same data.
     """
-    summary = summary or RunSummary()
-    summary.tagged = classify(store)
+    summary = summary or RunSummary(home=settings.home)
+    summary.tagged = classify(store, settings)
     summary.series = count(store, as_of=as_of)
-    summary.alerts = detect_and_alert(store, as_of=as_of)
-    summary.index = index(store)
-    summary.report = report(store, reports_dir)
+    summary.alerts = detect_and_alert(store, alert_store, as_of=as_of)
+    summary.index = index(store, alert_store)
+    if summary.index is not None:
+        summary.pending = pending(store)
+    summary.report = report(store, alert_store, settings.reports_dir)
     summary.store = store.stats()
-    summary.alert_list = store.list_alerts()
+    summary.alert_list = alert_store.all_alerts()
     return summary

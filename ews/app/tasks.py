@@ -1,7 +1,9 @@
 """Stage functions as the Airflow tasks call them: plain arguments in, JSON-able summaries out.
 
-Each opens the store from settings, so a task needs nothing but its arguments
-and the `EWS_*` environment; the `ews` command calls the same pipeline functions.
+Each task function is an entry point: it builds the settings once (`settings_from_airflow`: the
+`EWS_*` environment, with what it lacks filled from Airflow connections) unless the caller passes
+them, opens the store and the alert store, and passes them down; the `ews` command calls the same
+pipeline functions.
 """
 from __future__ import annotations
 
@@ -10,14 +12,14 @@ import json
 import os
 
 from ews.app import pipeline
-from ews.kernel.config import get_settings
+from ews.kernel.config import Settings, load_settings
 from ews.kernel.store import Store
 
 
-def _registry(source_ids: list[str] | None = None):
+def _registry(settings: Settings, source_ids: list[str] | None = None):
     from crawlers.registry import load_registry
 
-    base = os.environ.get("EWS_DEMO_BASE_URL")
+    base = settings.demo_base_url
     sources = load_registry(demo=bool(base), base_url=base)
     if source_ids is not None:
         wanted = set(source_ids)
@@ -28,85 +30,101 @@ def _registry(source_ids: list[str] | None = None):
     return sources
 
 
-def source_ids_by_kind(kind: str) -> list[str]:
-    return [s.id for s in _registry() if s.kind == kind]
+def source_ids_by_kind(kind: str, settings: Settings | None = None) -> list[str]:
+    return [s.id for s in _registry(settings or load_settings()) if s.kind == kind]
 
 
-def crawl_source(source_id: str, window_start: str, window_end: str) -> dict:
+def crawl_source(source_id: str, window_start: str, window_end: str, settings: Settings | None = None) -> dict:
     """Crawl one source for one data interval; raises if the source failed, so Airflow retries it."""
-    with Store(get_settings().home) as store:
-        (health,) = pipeline.crawl(store, _registry([source_id]), dt.date.fromisoformat(window_start[:10]),
-                                   dt.date.fromisoformat(window_end[:10]))
+    settings = settings or settings_from_airflow([source_id])
+    with Store(settings.home) as store:
+        (health,) = pipeline.crawl(store, _registry(settings, [source_id]), dt.date.fromisoformat(window_start[:10]),
+                                   dt.date.fromisoformat(window_end[:10]), settings)
     if not health.ok:
         raise RuntimeError(f"source {source_id} failed: {'; '.join(health.error_messages[:3])}")
     return health.model_dump(mode="json")
 
 
-def classify_documents() -> int:
-    with Store(get_settings().home) as store:
-        return pipeline.classify(store)
+def classify_documents(settings: Settings | None = None) -> int:
+    settings = settings or settings_from_airflow()
+    with Store(settings.home) as store:
+        return pipeline.classify(store, settings)
 
 
-def count_series(as_of: str | None = None) -> int:
-    with Store(get_settings().home) as store:
+def count_series(as_of: str | None = None, settings: Settings | None = None) -> int:
+    settings = settings or settings_from_airflow()
+    with Store(settings.home) as store:
         return pipeline.count(store, as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None)
 
 
-def detect_alerts(as_of: str | None = None) -> dict:
-    with Store(get_settings().home) as store:
-        return pipeline.detect_and_alert(store, as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None)
+def detect_alerts(as_of: str | None = None, settings: Settings | None = None) -> dict:
+    from alerts.stores import open_alert_store
+
+    settings = settings or settings_from_airflow()
+    with Store(settings.home) as store, open_alert_store(settings, store) as alert_store:
+        return pipeline.detect_and_alert(store, alert_store,
+                                         as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None)
 
 
-def index_to_elasticsearch() -> dict:
+def index_to_elasticsearch(settings: Settings | None = None) -> dict:
     """Raises when the cluster refused part of the run, so Airflow retries; the outbox keeps the rest.
 
     Without Elasticsearch the answer says so (a task returning None leaves no XCom, and the next
     task's pull of it is logged as an error on every run)."""
-    with Store(get_settings().home) as store:
-        res = pipeline.index(store)
+    from alerts.stores import open_alert_store
+
+    settings = settings or settings_from_airflow()
+    with Store(settings.home) as store, open_alert_store(settings, store) as alert_store:
+        res = pipeline.index(store, alert_store)
+        waiting = pipeline.pending(store) if res is not None else {}
     if res is None:
         return {"indexed": False, "reason": "EWS_ES_URL is not set: the embedded store is the alert store"}
     if not res.ok:
-        raise RuntimeError(f"indexing incomplete: {'; '.join(res.errors[:3])}")
+        raise RuntimeError(f"indexing incomplete ({waiting.get('alerts', 0)} alerts and "
+                           f"{waiting.get('documents', 0)} documents pending in the outbox): {'; '.join(res.errors[:3])}")
     from alerts.sync import describe
 
     return json.loads(describe(res))
 
 
-def write_report() -> str:
-    settings = get_settings()
-    with Store(settings.home) as store:
-        return str(pipeline.report(store, settings.reports_dir))
+def write_report(settings: Settings | None = None) -> str:
+    from alerts.stores import open_alert_store
+
+    settings = settings or settings_from_airflow()
+    with Store(settings.home) as store, open_alert_store(settings, store) as alert_store:
+        return str(pipeline.report(store, alert_store, settings.reports_dir))
 
 
 # --- maintenance jobs, failure alerts, credentials (called by the DAGs) ------------------------------------------
-def retrain_classifier(**params) -> dict:
+def retrain_classifier(settings: Settings | None = None, **params) -> dict:
     """Monthly retraining on the crawled patents; promotes the new model only if no worse on held-out patents."""
     from models.classify.promotion import retrain
 
-    settings = get_settings()
+    settings = settings or settings_from_airflow()
     with Store(settings.home) as store:
-        return retrain(store, settings.models_dir, **params)
+        return retrain(store, settings.models_dir, taxonomy_version=settings.taxonomy_version, **params)
 
 
-def write_annual_report(year: int) -> dict:
+def write_annual_report(year: int, settings: Settings | None = None) -> dict:
+    from alerts.stores import open_alert_store
     from analysis.annual import annual_report
 
-    settings = get_settings()
-    with Store(settings.home) as store:
-        return annual_report(store, int(year), settings.reports_dir)
+    settings = settings or settings_from_airflow()
+    with Store(settings.home) as store, open_alert_store(settings, store) as alert_store:
+        return annual_report(store, int(year), settings.reports_dir, alerts=alert_store,
+                             taxonomy_version=settings.taxonomy_version)
 
 
-def write_taxonomy_review(window_start: str, window_end: str) -> dict:
+def write_taxonomy_review(window_start: str, window_end: str, settings: Settings | None = None) -> dict:
     from analysis.taxonomy_review import taxonomy_review
 
-    settings = get_settings()
+    settings = settings or settings_from_airflow()
     with Store(settings.home) as store:
         return taxonomy_review(store, dt.date.fromisoformat(window_start[:10]), dt.date.fromisoformat(window_end[:10]),
                                settings.reports_dir)
 
 
-def record_task_failure(context) -> str | None:
+def record_task_failure(context, settings: Settings | None = None) -> str | None:
     """Airflow on_failure_callback: store an alert (detector 'pipeline') about the failed task; returns its id.
 
     Never raises: a broken callback must not hide the task's own failure.
@@ -116,6 +134,7 @@ def record_task_failure(context) -> str | None:
     log = logging.getLogger(__name__)
     try:
         from alerts.build import pipeline_failure_alert
+        from alerts.embedded import EmbeddedAlertStore
 
         ti = context.get("ti") or context.get("task_instance")
         dag_run = context.get("dag_run")
@@ -130,8 +149,10 @@ def record_task_failure(context) -> str | None:
             interval_start=start.isoformat() if start else None, interval_end=end.isoformat() if end else None,
             error=str(exc) if exc is not None else "unknown error", error_type=type(exc).__name__ if exc else "Error",
             try_number=getattr(ti, "try_number", None), source=source)
-        with Store(get_settings().home) as store:
-            store.upsert_alerts([alert])
+        settings = settings or load_settings()
+        # into the review journal; the index stage's outbox carries it to Elasticsearch
+        with EmbeddedAlertStore(settings.home) as journal:
+            journal.record([alert])
         log.warning("pipeline alert %s stored for %s.%s", alert.id, ti.dag_id, ti.task_id)
         return alert.id
     except Exception:  # noqa: BLE001 - reported, never raised
@@ -152,59 +173,66 @@ def _airflow_connection(conn_id: str):
         return None
 
 
-def credentials_from_airflow(source_ids: list[str] | None = None) -> list[str]:
-    """Fill unset credential variables from Airflow connections (names only are returned, never values).
+def settings_from_airflow(source_ids: list[str] | None = None) -> Settings:
+    """The settings of an Airflow task: the environment, with unset credentials filled from Airflow connections.
 
-    - `ews_elasticsearch`: EWS_ES_URL from its host/schema/port, EWS_ES_USERNAME/PASSWORD from
-      login/password, EWS_ES_CA_CERTS from extra "ca_certs".
-    - every `*_env` variable a source of the registry names (PATENTSVIEW_API_KEY, EPO_OPS_KEY, …):
-      the connection of the same name in lower case, its password (or login for *_MAILTO / client ids).
-    An environment variable already set wins, so the environment alone also works.
+    - `ews_elasticsearch`: es_url from its host/schema/port, es_username/es_password from login/password,
+      es_ca_certs from extra "ca_certs".
+    - every `*_env` variable a source of the registry names (PATENTSVIEW_API_KEY, EPO_OPS_KEY, …): the
+      connection of the same name in lower case, its password (or login for *_MAILTO / client ids), into
+      `source_credentials` (handed to the crawler process, never to this process's environment).
+    A variable already set in the environment wins, so the environment alone also works. Every secret is
+    registered with Airflow's log masker.
     """
-    filled = []
-    if not os.environ.get("EWS_ES_URL"):
+    base = load_settings()
+    update: dict = {}
+    if not base.es_url:
         conn = _airflow_connection(ES_CONNECTION_ID)
         if conn is not None and conn.host:
             host = conn.host if "://" in conn.host else f"{conn.schema or 'https'}://{conn.host}"
-            os.environ["EWS_ES_URL"] = f"{host}:{conn.port}" if conn.port else host
-            filled.append("EWS_ES_URL")
-            for var, value in (("EWS_ES_USERNAME", conn.login), ("EWS_ES_PASSWORD", conn.password),
-                               ("EWS_ES_CA_CERTS", (conn.extra_dejson or {}).get("ca_certs"))):
-                if value and not os.environ.get(var):
-                    os.environ[var] = value
-                    filled.append(var)
+            update["es_url"] = f"{host}:{conn.port}" if conn.port else host
+            for name, value in (("es_username", conn.login), ("es_password", conn.password),
+                                ("es_ca_certs", (conn.extra_dejson or {}).get("ca_certs"))):
+                if value and getattr(base, name) is None:
+                    update[name] = value
+    credentials = dict(base.source_credentials)
     if source_ids:
-        for s in _registry(source_ids):
+        for s in _registry(base, source_ids):
             for key, var in (s.settings or {}).items():
-                if not key.endswith("_env") or not isinstance(var, str) or os.environ.get(var):
+                if not key.endswith("_env") or not isinstance(var, str) or os.environ.get(var) or var in credentials:
                     continue
                 conn = _airflow_connection(var.lower())
                 value = conn and (conn.password or conn.login)
                 if value:
-                    os.environ[var] = value
-                    filled.append(var)
-    _mask_in_task_logs()
-    return filled
+                    credentials[var] = value
+    if credentials != base.source_credentials:
+        update["source_credentials"] = credentials
+    settings = load_settings(**update) if update else base  # validated like the environment's values
+    _mask_in_task_logs(settings)
+    return settings
 
 
-def _mask_in_task_logs() -> None:
-    """Register every credential the environment holds with Airflow's secrets masker, so task logs show ***."""
+def _mask_in_task_logs(settings: Settings) -> None:
+    """Register every credential the environment and the settings hold with Airflow's secrets masker."""
     try:
         from airflow.sdk.log import mask_secret
     except ImportError:  # not under Airflow
         return
     from ews.kernel.secrets import secret_values
 
-    for value in secret_values():
+    for value in secret_values(settings.secret_variables()):
         mask_secret(value)
 
 
 def scrubbed(fn, *args, **kwargs):
-    """Call fn; an exception comes back as a RuntimeError whose message has every credential removed (the
-    original is not chained, so neither the task log nor the pipeline alert can show a password it held)."""
+    """Call fn; an exception comes back as a RuntimeError whose message has every credential removed (those
+    of the environment and of a `settings=` argument; the original is not chained, so neither the task log
+    nor the pipeline alert can show a password it held)."""
     try:
         return fn(*args, **kwargs)
     except Exception as e:  # noqa: BLE001 - re-raised, scrubbed
         from ews.kernel.secrets import scrub
 
-        raise RuntimeError(f"{type(e).__name__}: {scrub(str(e))}") from None
+        settings = kwargs.get("settings")
+        extra = settings.secret_variables() if isinstance(settings, Settings) else None
+        raise RuntimeError(f"{type(e).__name__}: {scrub(str(e), extra)}") from None

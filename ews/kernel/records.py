@@ -258,8 +258,6 @@ MAX_COUNT = 2**53
 # the longest series a command fills in (missing periods count as 0): 200 years of any granularity
 MAX_SERIES_YEARS = 200
 _WHOLE_NUMBER = re.compile(r"^\d+(?:\.0*)?$")
-# NUL and the bidirectional controls: a key carrying them prints as another key (or cuts a C string)
-_UNSAFE_IN_KEY = re.compile("[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _shown(raw: str, limit: int = 40) -> str:
@@ -278,13 +276,14 @@ def parse_count(raw: str) -> int:
 
 
 def check_series_key(key: str) -> str:
+    """A series key from a CSV cell: stripped, non-empty, without NUL, control or bidirectional characters
+    (the kernel's rule, `ews.kernel.series.check_key_text`)."""
+    from ews.kernel.series import check_key_text  # the series module reads documents: imports the schema
+
     key = (key or "").strip()
     if not key:
         raise ValueError("series is empty")
-    m = _UNSAFE_IN_KEY.search(key)
-    if m:
-        raise ValueError(f"series {key!r} holds the control character U+{ord(m.group(0)):04X}")
-    return key
+    return check_key_text(key)
 
 
 def read_count_csv(path: Path) -> ReadResult:

@@ -14,38 +14,22 @@ import gzip
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ews.kernel.ids import stable_id
+from ews.kernel.migrations import migrate
 from ews.kernel.schema import Alert, Document, SourceHealth, TaggedDocument, document_date
 
 if TYPE_CHECKING:  # pandas costs seconds to import; crawl subprocesses never need it
     import pandas as pd
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS raw (
-  id TEXT PRIMARY KEY, source TEXT NOT NULL, url TEXT NOT NULL, status INTEGER,
-  fetched_at TEXT NOT NULL, headers TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
-  body BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS raw_source ON raw(source);
-CREATE TABLE IF NOT EXISTS documents (
-  id TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, published TEXT,
-  content_hash TEXT NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
-CREATE TABLE IF NOT EXISTS tagged (
-  doc_id TEXT PRIMARY KEY, model_version TEXT NOT NULL, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS counts (
-  series TEXT NOT NULL, period TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (series, period));
-CREATE TABLE IF NOT EXISTS alerts (
-  id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL, indexed INTEGER NOT NULL DEFAULT 0,
-  updated_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS health (
-  source TEXT NOT NULL, started_at TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (source, started_at));
-CREATE TABLE IF NOT EXISTS source_state (source TEXT PRIMARY KEY, body TEXT NOT NULL);
-"""
+
+class StoreError(Exception):
+    """The data directory cannot be used (a file where the directory should be, a closed store)."""
 
 
 @contextmanager
@@ -65,25 +49,56 @@ def _now() -> str:
 
 
 class Store:
+    """The data directory's database. Each thread gets its own SQLite connection (a connection must not be
+    used by two threads at once), made on first use and closed by `close()`."""
+
     def __init__(self, home: Path | str):
         self.home = Path(home)
-        self.home.mkdir(parents=True, exist_ok=True)
+        if self.home.exists() and not self.home.is_dir():
+            raise StoreError(f"data directory {self.home} is a file, not a directory (set EWS_HOME to a directory)")
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"data directory {self.home} cannot be created: {e.strerror or e}") from None
         self.db_path = self.home / "ews.sqlite"
-        # one owner at a time, but not always one thread: a web request opens the store in one worker
-        # thread and may use it in another (FastAPI runs dependencies and handlers in separate calls)
-        self._conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(SCHEMA)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self.migrated_from = migrate(self._conn, self.db_path)
 
     @classmethod
-    def from_settings(cls) -> Store:
-        from ews.kernel.config import get_settings
+    def from_settings(cls, settings) -> Store:
+        return cls(settings.home)
 
-        return cls(get_settings().home)
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise StoreError(f"{self.db_path}: the store is closed")
+            # check_same_thread=False only so that close() may close every thread's connection;
+            # each connection is still used by the one thread that made it
+            conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, for the stores built on this one (the review journal, the sync state)."""
+        return self._conn
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            self._closed = True
+            conns, self._all = self._all, []
+        for conn in conns:
+            conn.close()
+        self._local = threading.local()
 
     def __enter__(self) -> Store:
         return self
@@ -230,12 +245,37 @@ class Store:
 
     def pending_alerts(self) -> list[Alert]:
         """The outbox: alerts not yet acknowledged by the search index."""
-        rows = self._conn.execute("SELECT body FROM alerts WHERE indexed=0 ORDER BY id").fetchall()
-        return [Alert.model_validate_json(b) for (b,) in rows]
+        return [a for a, _stamp in self.outbox()]
 
-    def mark_indexed(self, alert_ids: Iterable[str]) -> None:
+    def outbox(self) -> list[tuple[Alert, str]]:
+        """The pending alerts with the time of their last change, to pass back to `mark_indexed`."""
+        rows = self._conn.execute("SELECT body, updated_at FROM alerts WHERE indexed=0 ORDER BY id").fetchall()
+        return [(Alert.model_validate_json(b), u) for b, u in rows]
+
+    def mark_indexed(self, alert_ids: Iterable[str], stamps: dict[str, str] | None = None) -> None:
+        """Take alerts out of the outbox. With `stamps` (id -> the change time that was sent) an alert
+        changed since it was sent (a review meanwhile) stays in the outbox, so the index catches up."""
         with self.transaction() as c:
-            c.executemany("UPDATE alerts SET indexed=1 WHERE id=?", [(i,) for i in alert_ids])
+            if stamps is None:
+                c.executemany("UPDATE alerts SET indexed=1 WHERE id=?", [(i,) for i in alert_ids])
+            else:
+                c.executemany("UPDATE alerts SET indexed=1 WHERE id=? AND updated_at=?",
+                              [(i, stamps[i]) for i in alert_ids if i in stamps])
+
+    # what the search index acknowledged ---------------------------------------
+    def indexed_document_digests(self) -> dict[str, str]:
+        """Document id -> digest of the version the search index acknowledged."""
+        return dict(self._conn.execute("SELECT id, digest FROM es_indexed_documents").fetchall())
+
+    def mark_documents_indexed(self, digests: dict[str, str]) -> None:
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO es_indexed_documents VALUES (?,?)", list(digests.items()))
+
+    def pending_documents(self) -> int:
+        """Documents the search index never acknowledged (one changed since it was indexed is not counted)."""
+        return self._conn.execute(
+            "SELECT COUNT(*) FROM documents d LEFT JOIN es_indexed_documents e ON e.id = d.id WHERE e.id IS NULL"
+        ).fetchone()[0]
 
     # sources ---------------------------------------------------------------
     def record_health(self, h: SourceHealth) -> None:

@@ -2,9 +2,9 @@
 
 Public names (what `ews classify`, `ews train` and the pipeline use):
 
-- `load_classifier(model_dir=None)`: a model directory; or, with None, the model
-  trained last into the data directory, else the model shipped with the project,
-  else the built-in concordance + keyword classifier.
+- `load_classifier(model_dir=None, models_dir=...)`: a model directory; or, with None,
+  the model trained last into `models_dir` (the data directory's), else the model
+  shipped with the project, else the built-in concordance + keyword classifier.
 - `train_classifier(records, output, source)`: trains the text model, writes a
   model directory, returns its description.
 - `Classifier`: the interface all classifiers share (`fit`, `predict`, `save`,

@@ -53,7 +53,7 @@ def _promote(models_dir: Path, version_dir: Path) -> None:
 
 
 def retrain(store: Store, models_dir: Path, min_train: int = MIN_TRAIN, min_heldout: int = MIN_HELDOUT,
-            **params) -> dict:
+            taxonomy_version: str | None = None, **params) -> dict:
     """Train on the store's patents; promote the new model only if it is no worse on held-out patents.
 
     Returns the decision: {"status": "promoted" | "kept" | "skipped", "reason", "candidate", "current", scores}.
@@ -66,7 +66,7 @@ def retrain(store: Store, models_dir: Path, min_train: int = MIN_TRAIN, min_held
     from models.classify.store import resolve_labels
 
     models_dir = Path(models_dir)
-    tax = load_taxonomy()
+    tax = load_taxonomy(taxonomy_version)
     records = [ClassifyInput.from_document(d) for d in store.iter_documents(kind="patent")]
     kept, labels, summary = resolve_labels(records, tax)  # labels through the CPC concordance
     train = [r for r in kept if not is_heldout(r.id)]
@@ -112,7 +112,8 @@ def retrain(store: Store, models_dir: Path, min_train: int = MIN_TRAIN, min_held
         out["current_scores"] = out["candidate_scores"]
         return finish("unchanged", "the model trained on this data is already the current model")
     try:
-        current = load_classifier(None)  # the model the pipeline uses now: current, last trained, shipped or built-in
+        # the model in use in this directory: current, last trained, else shipped or built-in
+        current = load_classifier(None, models_dir=models_dir)
         out["current"] = current.version
         out["current_scores"] = _score(current, held_records, held_gold)
     except ModelError as e:

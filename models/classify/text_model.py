@@ -29,13 +29,14 @@ largest per technology (`keep`), which keeps a model a few MB without measurable
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+from ews.kernel.scores import f1_from_counts
+from ews.kernel.text import has_hangul, kiwi
 from models.classify.base import ModelError, TechnologyClassifier
-from models.classify.terms import has_hangul, latin_tokens
+from models.classify.terms import latin_tokens
 
 FORMAT = 2
 MIN_POSITIVES = 3  # fewer training examples than this: keep the keyword score, no model for the technology
@@ -48,24 +49,12 @@ THRESHOLD_SHRINK = 10  # per-technology thresholds shrunk towards the common one
 THRESHOLD_RANGE = (0.1, 0.9)
 CHUNK = 2048  # passages scored per block (bounds the memory of the gathered weights)
 
-_kiwi = None
-
-
-def _get_kiwi():
-    global _kiwi
-    if _kiwi is None:
-        from kiwipiepy import Kiwi
-
-        _kiwi = Kiwi()
-    return _kiwi
-
-
 _KEEP_TAGS = ("NNG", "NNP", "SL", "SH", "XR", "VV", "VA", "SN")
 
 
 def korean_tokens(texts: list[str]) -> list[list[str]]:
     out = []
-    for toks in _get_kiwi().tokenize(texts):
+    for toks in kiwi().tokenize(texts):
         words = []
         for tok in toks:
             if tok.tag.startswith(_KEEP_TAGS):
@@ -88,11 +77,19 @@ def analyse(texts: list[str], latin: list[list[str]] | None = None, korean: bool
     return out
 
 
-def _terms(toks: list[str]) -> Counter:
-    """Words and adjacent word pairs."""
-    c = Counter(toks)
-    c.update([a + " " + b for a, b in zip(toks, toks[1:])])
-    return c
+def term_list(toks: list[str]) -> list[str]:
+    """Words and adjacent word pairs of an analysed document, one entry per occurrence."""
+    return list(toks) + [a + " " + b for a, b in zip(toks, toks[1:])]
+
+
+def tfidf_vectorizer(min_df: int = 2, max_df: float = 0.5, max_features: int | None = 100_000):
+    """scikit-learn's TfidfVectorizer configured as `Vocabulary` weights: documents are token lists
+    (already analysed), terms are words and word pairs."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer=term_list, lowercase=False, min_df=min_df, max_df=max_df,
+                           max_features=max_features, sublinear_tf=True, smooth_idf=True, norm="l2",
+                           dtype=np.float64)
 
 
 class Vocabulary:
@@ -128,18 +125,16 @@ class Vocabulary:
 
     @classmethod
     def fit(cls, docs: list[list[str]], min_df: int = 2, max_df: float = 0.5, max_features: int = 100_000):
-        df: Counter = Counter()
-        for toks in docs:
-            df.update(_terms(toks).keys())
-        n = len(docs)
-        top = max_df * n
-        kept = [(c, t) for t, c in df.items() if min_df <= c <= top]
-        kept.sort(key=lambda x: (-x[0], x[1]))
-        kept = kept[:max_features]
-        terms = sorted(t for _, t in kept)
-        dfs = np.array([df[t] for t in terms], dtype=np.float64)
-        idf = np.log((1 + n) / (1 + dfs)) + 1
-        return cls(terms, idf)
+        """The vocabulary and idf as scikit-learn's TfidfVectorizer fits them (the same weighting as
+        `transform`: sublinear tf, smooth idf, l2 norm; beyond `max_features`, the most frequent terms).
+        Only the fitted terms and idf are kept: inference stays numpy, the model files plain data."""
+
+        vec = tfidf_vectorizer(min_df=min_df, max_df=max_df, max_features=max_features)
+        try:
+            vec.fit(docs)
+        except ValueError:  # no term passes min_df/max_df (a tiny or uniform training set)
+            return cls([], np.zeros(0))
+        return cls(list(vec.get_feature_names_out()), vec.idf_)
 
     def transform(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR arrays (indptr, indices, data) of the documents' l2-normalised TF-IDF rows."""
@@ -431,7 +426,7 @@ def best_threshold(p: np.ndarray, y: np.ndarray, floor: float = 0.2, ceiling: fl
     ps, ys = p[order], y[order]
     tp = np.cumsum(ys)
     fp = np.cumsum(1 - ys)
-    f1 = 2 * tp / (tp + fp + ys.sum())
+    f1 = f1_from_counts(tp, fp, ys.sum() - tp)
     k = int(np.argmax(f1))
     t = float(ps[k]) if k + 1 >= len(ps) else float((ps[k] + ps[k + 1]) / 2)
     return float(min(ceiling, max(floor, t)))
@@ -447,7 +442,7 @@ def choose_thresholds(P: np.ndarray, Y: np.ndarray, trained: np.ndarray) -> tupl
     for t in np.arange(lo, 0.7, 0.025):
         pred = Pt >= t
         tp = (pred & Yt).sum()
-        f1 = 2 * tp / (pred.sum() + Yt.sum()) if pred.sum() + Yt.sum() else 0.0
+        f1 = f1_from_counts(tp, pred.sum() - tp, Yt.sum() - tp)
         if f1 > best + 1e-9:
             best, common = f1, float(t)
     th = np.full(Y.shape[1], common)

@@ -8,6 +8,7 @@ import pytest
 from osmem_testing import es_client, start_osmem
 
 from alerts.elastic import ElasticAlertStore
+from alerts.embedded import EmbeddedAlertStore
 
 
 @pytest.fixture(scope="session")
@@ -18,10 +19,14 @@ def es_server():
 
 
 @pytest.fixture
-def es_store(es_server):
-    """A fresh store under its own index prefix on the shared server."""
+def es_store(es_server, ews_home):
+    """A fresh store under its own index prefix on the shared server, its review journal in the test's data
+    directory (as `ElasticAlertStore.from_settings` would have it)."""
     client = es_client(es_server.url)
-    store = ElasticAlertStore(client, prefix=f"t{uuid.uuid4().hex[:10]}", initial_backoff=0.05, max_backoff=0.5)
+    journal = EmbeddedAlertStore(ews_home)
+    store = ElasticAlertStore(client, prefix=f"t{uuid.uuid4().hex[:10]}", initial_backoff=0.05, max_backoff=0.5,
+                              journal=journal)
     store.setup()
     yield store
     client.close()
+    journal.close()

@@ -4,6 +4,7 @@ import pytest
 
 from alerts.sync import sync_to_elasticsearch
 from ews.app.runner import run_pipeline
+from ews.kernel.config import load_settings
 from ews.kernel.store import Store
 
 pytestmark = pytest.mark.integration
@@ -17,7 +18,7 @@ def index_counts(es_store):
 def test_demo_run_indexes_documents_alerts_trends_once(ews_home, es_store):
     counts = []
     for _ in range(2):
-        run_pipeline(demo=True)
+        run_pipeline(load_settings(), demo=True)
         with Store(ews_home) as store:
             res = sync_to_elasticsearch(store, es_store)
             assert res.ok, res.errors

@@ -180,5 +180,5 @@ def test_search_page_counts_every_match_and_filters_kind_and_country(alert_store
     assert len(page) == 1 and total == 4
     assert alert_store.search_page(AlertQuery(country="KR"))[1] == 1
     assert alert_store.search_page(AlertQuery(country="US"))[1] == 1
-    assert alert_store.search_page(AlertQuery(detector="count"))[1] == 4
-    assert alert_store.search_page(AlertQuery(detector="source_silent"))[1] == 0
+    assert alert_store.search_page(AlertQuery(kind="count_deviation"))[1] == 4
+    assert alert_store.search_page(AlertQuery(kind="source_silent"))[1] == 0

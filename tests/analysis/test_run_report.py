@@ -48,3 +48,13 @@ def test_hostile_text_is_escaped(tmp_path):
 def test_empty_store_still_writes_a_report(tmp_path):
     html = write_report(Store(tmp_path / "h"), tmp_path / "o").read_text(encoding="utf-8")
     assert "No alerts" in html
+
+
+def test_report_shows_alerts_without_a_count(tmp_path):
+    from alerts.build import pipeline_failure_alert
+
+    store = _store(tmp_path)
+    failed = pipeline_failure_alert("ews_monitoring", "index", None, None, "manual__1", "boom")
+    store.upsert_alerts([failed])
+    html = write_report(store, tmp_path / "out").read_text(encoding="utf-8")
+    assert f'id="alert-{failed.id}"' in html and "alerts: failure" in html

@@ -187,11 +187,11 @@ def test_real_airflow_runs_a_triggered_run_and_a_backfill(tmp_path, ews_home):
 
             # a run for a past week, triggered as an operator would (its data interval is that week) ...
             run = api.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns",
-                           {"logical_date": "2023-10-02T02:00:00Z", "dag_run_id": "api_week_2023_39"})
+                           {"logical_date": "2023-10-02T00:00:00Z", "dag_run_id": "api_week_2023_39"})
             assert run["state"] in ("queued", "running")
             # ... and a backfill of the week before it, as catch-up would run it
             backfill = api.call("POST", "/api/v2/backfills", {
-                "dag_id": DAG_ID, "from_date": "2023-09-18T02:00:00Z", "to_date": "2023-09-18T02:00:00Z",
+                "dag_id": DAG_ID, "from_date": "2023-09-18T00:00:00Z", "to_date": "2023-09-18T00:00:00Z",
                 "max_active_runs": 1, "reprocess_behavior": "none"})
 
             def finished():

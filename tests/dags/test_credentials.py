@@ -15,7 +15,9 @@ def clean_env(monkeypatch):
 
 
 def test_elasticsearch_and_source_keys_from_airflow_connections(airflow_home, clean_env):
-    from ews.app.tasks import credentials_from_airflow
+    import os
+
+    from ews.app.tasks import settings_from_airflow
 
     clean_env.setenv("AIRFLOW_CONN_EWS_ELASTICSEARCH", json.dumps({
         "conn_type": "generic", "host": "es.internal", "schema": "https", "port": 9200, "login": "elastic",
@@ -24,25 +26,45 @@ def test_elasticsearch_and_source_keys_from_airflow_connections(airflow_home, cl
     clean_env.setenv(var, "x")
     clean_env.delenv(var)
     clean_env.setenv(f"AIRFLOW_CONN_{var}", json.dumps({"conn_type": "generic", "password": "k3y-from-conn"}))
-    filled = credentials_from_airflow([source])
-    import os
-
-    assert os.environ["EWS_ES_URL"] == "https://es.internal:9200"
-    assert os.environ["EWS_ES_USERNAME"] == "elastic" and os.environ["EWS_ES_PASSWORD"] == "pa55-from-conn"
-    assert os.environ["EWS_ES_CA_CERTS"] == "/certs/ca/ca.crt"
-    assert "pa55-from-conn" not in json.dumps(filled)  # names only
-    assert os.environ[var] == "k3y-from-conn" and var in filled
+    before = dict(os.environ)
+    settings = settings_from_airflow([source])
+    assert dict(os.environ) == before  # nothing written into the environment
+    assert settings.es_url == "https://es.internal:9200"
+    assert settings.es_username == "elastic" and settings.es_password == "pa55-from-conn"
+    assert str(settings.es_ca_certs) == "/certs/ca/ca.crt"
+    assert settings.source_credentials == {var: "k3y-from-conn"}
+    assert "pa55-from-conn" not in repr(settings) and "k3y-from-conn" not in repr(settings)
 
 
 def test_the_environment_wins_over_connections(airflow_home, clean_env):
-    import os
-
-    from ews.app.tasks import credentials_from_airflow
+    from ews.app.tasks import settings_from_airflow
 
     clean_env.setenv("EWS_ES_URL", "https://from-env:9200")
     clean_env.setenv("AIRFLOW_CONN_EWS_ELASTICSEARCH", json.dumps({"conn_type": "generic", "host": "https://other"}))
-    assert credentials_from_airflow() == []
-    assert os.environ["EWS_ES_URL"] == "https://from-env:9200"
+    settings = settings_from_airflow()
+    assert settings.es_url == "https://from-env:9200" and settings.source_credentials == {}
+
+
+def test_connection_credentials_reach_the_crawler_process_only(tmp_path, clean_env):
+    """A key from a connection is in the crawler's environment (where the spider reads it), not in ours."""
+    import datetime as dt
+    import os
+
+    from crawlers.crawl import crawl_sources
+    from crawlers.registry import load_registry
+
+    source = next(s for s in load_registry() if s.settings.get("api_key_env"))
+    var = source.settings["api_key_env"]
+    clean_env.delenv(var, raising=False)
+    # a source on a closed local port: the crawl fails, but its error names a missing credential only
+    # when the crawler process lacks the variable
+    local = source.model_copy(update={"endpoint": "http://127.0.0.1:9/"})
+    (without,) = crawl_sources([local], dt.date(2024, 1, 1), dt.date(2024, 1, 8), tmp_path / "h1", timeout=120)
+    (with_key,) = crawl_sources([local], dt.date(2024, 1, 1), dt.date(2024, 1, 8), tmp_path / "h2", timeout=120,
+                                credentials={var: "k3y-handed-down"})
+    assert any(var in m for m in without.error_messages), without.error_messages
+    assert not any(var in m for m in with_key.error_messages), with_key.error_messages
+    assert var not in os.environ
 
 
 def test_failure_alerts_scrub_credentials(clean_env):

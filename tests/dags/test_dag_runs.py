@@ -54,9 +54,10 @@ def test_monitoring_dag_runs_end_to_end(airflow_home, demo_site, ews_home):
     from crawlers.demo import DEMO_WINDOW
     from crawlers.registry import load_registry
     from ews.app import pipeline
+    from ews.kernel.config import load_settings
 
     with Store(ews_home) as store:
-        pipeline.crawl(store, load_registry(demo=True, base_url=demo_site.url), *DEMO_WINDOW)
+        pipeline.crawl(store, load_registry(demo=True, base_url=demo_site.url), *DEMO_WINDOW, load_settings())
     dag = load_dag("ews_monitoring")
     run = dag.test()
     assert states(run) == {t: "success" for t in ("classify", "count", "detect", "index", "report")}, states(run)
@@ -75,12 +76,14 @@ def test_the_dag_and_the_command_give_one_answer_on_one_store(airflow_home, demo
     runs after crawling) on copies of one crawled store: every count row and every alert is the same."""
     import shutil
 
+    from alerts.embedded import EmbeddedAlertStore
     from crawlers.demo import DEMO_WINDOW
     from crawlers.registry import load_registry
     from ews.app import pipeline
+    from ews.kernel.config import load_settings
 
     with Store(ews_home) as store:
-        pipeline.crawl(store, load_registry(demo=True, base_url=demo_site.url), *DEMO_WINDOW)
+        pipeline.crawl(store, load_registry(demo=True, base_url=demo_site.url), *DEMO_WINDOW, load_settings())
         cutoff = store.data_cutoff()
     assert cutoff == DEMO_WINDOW[1] - dt.timedelta(days=1)
     command_home = tmp_path / "command"
@@ -88,7 +91,7 @@ def test_the_dag_and_the_command_give_one_answer_on_one_store(airflow_home, demo
     run = load_dag("ews_monitoring").test()
     assert set(states(run).values()) == {"success"}, states(run)
     with Store(command_home) as store:
-        pipeline.monitor(store, command_home / "reports")
+        pipeline.monitor(store, EmbeddedAlertStore(store), load_settings(home=command_home))
         command_counts = store.read_counts()
         command_alerts = {(a.id, a.series, a.period, a.direction, a.observed) for a in store.list_alerts()}
     with Store(ews_home) as store:

@@ -20,16 +20,19 @@ UTC = dt.UTC
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
     """A data directory with the demo sources crawled, classified, counted and detected (built once per module)."""
+    from alerts.embedded import EmbeddedAlertStore
     from crawlers.demo import DEMO_AS_OF, DEMO_WINDOW, DemoSite
     from crawlers.registry import load_registry
     from ews.app import pipeline
+    from ews.kernel.config import load_settings
 
     home = tmp_path_factory.mktemp("demo-store")
+    settings = load_settings(home=home)
     with DemoSite() as site, Store(home) as store:
-        pipeline.crawl(store, load_registry(demo=True, base_url=site.url), *DEMO_WINDOW)
-        pipeline.classify(store)  # the built-in model: nothing trained in this home
+        pipeline.crawl(store, load_registry(demo=True, base_url=site.url), *DEMO_WINDOW, settings)
+        pipeline.classify(store, settings)  # the built-in model: nothing trained in this home
         pipeline.count(store, as_of=DEMO_AS_OF)
-        pipeline.detect_and_alert(store, as_of=DEMO_AS_OF)
+        pipeline.detect_and_alert(store, EmbeddedAlertStore(store), as_of=DEMO_AS_OF)
     return home
 
 
@@ -68,7 +71,7 @@ def test_retrain_promotes_a_better_model_and_rerun_changes_nothing(airflow_home,
     from models.classify import load_classifier
 
     _use_builtin_classifier(populated)
-    assert load_classifier(None).kind == "rules"
+    assert load_classifier(None, models_dir=populated / "models").kind == "rules"
     dag = load_dag("ews_retrain")
     run = dag.test(logical_date=dt.datetime(2026, 7, 2, 4, tzinfo=UTC))
     assert states(run) == {"retrain": "success"}, states(run)
@@ -79,8 +82,8 @@ def test_retrain_promotes_a_better_model_and_rerun_changes_nothing(airflow_home,
     assert d["candidate_scores"]["micro_f1"] >= d["current_scores"]["micro_f1"]
     current = populated / "models" / "current"
     assert current.is_symlink() and os.readlink(current) == f"versions/{d['candidate']}"
-    assert load_classifier(None).version == json.loads((current / "model.json").read_text())["version"]
-    assert load_classifier(None).kind == "text"
+    assert load_classifier(None, models_dir=populated / "models").version == json.loads((current / "model.json").read_text())["version"]
+    assert load_classifier(None, models_dir=populated / "models").kind == "text"
 
     again = dag.test(logical_date=dt.datetime(2026, 7, 2, 4, 0, 1, tzinfo=UTC))
     assert states(again) == {"retrain": "success"}
@@ -100,7 +103,7 @@ def test_retrain_keeps_the_current_model_when_the_new_one_scores_worse(airflow_h
     _use_builtin_classifier(populated)
     with Store(populated) as store:
         assert retrain(store, models)["status"] == "promoted"  # a model trained on good text is current
-        good = load_classifier(None).version
+        good = load_classifier(None, models_dir=populated / "models").version
         target = os.readlink(models / "current")
         # the training part of this month's patents lost its text; the held-out part is intact
         words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt".split()
@@ -116,7 +119,7 @@ def test_retrain_keeps_the_current_model_when_the_new_one_scores_worse(airflow_h
     assert d["candidate_scores"]["micro_f1"] < d["current_scores"]["micro_f1"]
     assert "current model stays" in d["reason"] and d["current"] == good
     assert os.readlink(models / "current") == target
-    assert load_classifier(None).version == good
+    assert load_classifier(None, models_dir=populated / "models").version == good
     assert (models / "versions" / d["candidate"] / "model.json").is_file()  # kept for inspection, not used
 
 
@@ -129,7 +132,7 @@ def test_retrain_with_too_few_patents_keeps_the_current_model(airflow_home, ews_
 
 
 def test_annual_report_counts_the_year_of_its_data_interval(airflow_home, populated):
-    from models.aggregate import parse_series_key
+    from ews.kernel.series import SeriesKey
 
     run = load_dag("ews_annual_report").test(logical_date=dt.datetime(2024, 1, 1, 5, tzinfo=UTC))
     assert states(run) == {"annual_report": "success"}, states(run)
@@ -143,9 +146,9 @@ def test_annual_report_counts_the_year_of_its_data_interval(airflow_home, popula
         counts = store.read_counts()
     yearly = {}
     for series, period, n in counts.itertuples(index=False):
-        key = parse_series_key(series)
-        if set(key) == {"tech"}:
-            yearly[(key["tech"], period[:4])] = yearly.get((key["tech"], period[:4]), 0) + n
+        key = SeriesKey.parse(series)
+        if key.subject_kind == "tech" and key.dimension is None and key.corpus == "patent":
+            yearly[(key.subject, period[:4])] = yearly.get((key.subject, period[:4]), 0) + n
     techs = [t for f in data["fields"] for t in f["technologies"]]
     assert sum(t["patents"]["2023"] for t in techs) > 100
     for t in techs:
@@ -164,6 +167,7 @@ def test_annual_report_counts_the_year_of_its_data_interval(airflow_home, popula
 
 def test_taxonomy_review_finds_a_planted_term_that_fits_no_technology(airflow_home, populated):
     from ews.app import pipeline
+    from ews.kernel.config import load_settings
     from ews.kernel.schema import Document
     from ews.kernel.taxonomy import load_taxonomy
 
@@ -175,7 +179,7 @@ def test_taxonomy_review_finds_a_planted_term_that_fits_no_technology(airflow_ho
                for i in range(6)]
     with Store(populated) as store:
         store.upsert_documents(planted)
-        pipeline.classify(store)
+        pipeline.classify(store, load_settings())
         claimed = {t.doc_id for t in store.iter_tagged() if t.tagging.technologies}
     assert not claimed & {d.id for d in planted}, "the planted documents must fit none of the 50"
 

@@ -332,7 +332,8 @@ def test_default_model_is_the_last_trained_else_built_in(ews_home, trained_dir):
     models = ews_home / "models"
     models.mkdir(parents=True)
     shutil.copytree(trained_dir, models / "2025-01")
-    assert load_classifier().version == load_classifier(trained_dir).version
+    assert load_classifier(models_dir=models).version == load_classifier(trained_dir).version
+    assert load_classifier().version != load_classifier(trained_dir).version  # only the directory it is given
 
 
 # -- the commands ----------------------------------------------------------------------------

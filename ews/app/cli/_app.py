@@ -32,6 +32,17 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def settings():
+    """The settings of this command, built once at its start; bad configuration ends it with a clear message
+    (never the value: it may hold a password)."""
+    from ews.kernel.config import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as e:
+        fail(str(e))
+
+
 def report_bad(bad, skip_bad: bool, what: str) -> None:
     """Name every bad record (up to a limit); stop unless told to skip them."""
     if not bad:

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ews.app.cli._app import app, err, fail, out, report_bad
+from ews.app.cli._app import app, err, fail, out, report_bad, settings
 
 
 @app.command()
@@ -21,7 +21,7 @@ def taxonomy(as_json: Annotated[bool, typer.Option("--json", help="print as JSON
     from ews.kernel.taxonomy import TaxonomyError, load_taxonomy
 
     try:
-        tax = load_taxonomy(version)
+        tax = load_taxonomy(version or settings().taxonomy_version)
     except TaxonomyError as e:
         fail(str(e))
     if as_json:
@@ -57,7 +57,7 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
     res.drop_duplicate_ids(str(input))
     report_bad(res.bad, skip_bad, "lines")
     try:
-        clf = load_classifier(model)
+        clf = load_classifier(model, models_dir=None if model else settings().models_dir)
     except ModelError as e:
         fail(str(e))
     taggings = clf.predict(res.records)
@@ -140,7 +140,7 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="print as a JSO
         regs = load_registry(demo=demo)
     except RegistryError as e:
         fail(str(e))
-    with Store.from_settings() as store:
+    with Store.from_settings(settings()) as store:
         rows = []
         for s in regs:
             h = store.last_health(s.id)
@@ -167,8 +167,12 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
         no_crawl: Annotated[bool, typer.Option("--no-crawl", help="skip crawling: run the monitoring stages on what is stored")] = False,
         start: Annotated[Optional[str], typer.Option(help="crawl window start YYYY-MM-DD")] = None,
         end: Annotated[Optional[str], typer.Option(help="crawl window end YYYY-MM-DD (exclusive)")] = None) -> None:
-    """Run the whole pipeline once: crawl, classify, count, detect, alert, report."""
-    from ews.app.runner import run_pipeline
+    """Run the whole pipeline once: crawl, classify, count, detect, alert, index, report.
+
+    Exit code 0 when all went well, 1 when a source failed, 3 when indexing into Elasticsearch did not
+    complete (what is pending stays in the outbox for the next run)."""
+    from ews.app.runner import exit_code, print_summary, run_pipeline
+    from ews.kernel.store import StoreError
 
     if demo and no_crawl:
         fail("--demo crawls the sample sources and --no-crawl crawls nothing: choose one")
@@ -179,15 +183,16 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
         fail(f"bad window date: {e}")
     if window[0] and window[1] and window[0] >= window[1]:
         fail(f"empty crawl window: --start {window[0]} is not before --end {window[1]}")
-    from ews.kernel.config import get_settings
-
-    out.print(f"data directory: {get_settings().home} (set EWS_HOME to use another)", highlight=False)
-    summary = run_pipeline(demo=demo, window=window, crawl=not no_crawl)
-    from ews.app.runner import print_summary
-
+    config = settings()
+    out.print(f"data directory: {config.home} (set EWS_HOME to use another)", highlight=False)
+    try:
+        summary = run_pipeline(config, demo=demo, window=window, crawl=not no_crawl)
+    except StoreError as e:
+        fail(str(e))
     print_summary(summary, out)
-    if any(not h.ok for h in summary.health):
-        raise typer.Exit(1)
+    code = exit_code(summary)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -198,7 +203,7 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on (loopback
 
     from alerts.web import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings=settings()), host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -207,14 +212,13 @@ def reparse(source: Annotated[Optional[str], typer.Option("--source", help="only
     """Re-parse documents from the raw archive without fetching (idempotent: a second run writes nothing)."""
     from crawlers.registry import RegistryError, load_registry
     from crawlers.reparse import reparse as run_reparse
-    from ews.kernel.config import get_settings
 
     try:
         regs = load_registry() + load_registry(demo=True)
     except RegistryError as e:
         fail(str(e))
     try:
-        reports = run_reparse(get_settings().home, regs, source)
+        reports = run_reparse(settings().home, regs, source)
     except KeyError as e:
         fail(str(e.args[0]))
     rows = [r.public() for r in reports]

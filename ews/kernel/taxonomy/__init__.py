@@ -200,11 +200,8 @@ def _load_cached(version: str | None, data_dir: str | None) -> Taxonomy:
 
 
 def load_taxonomy(version: str | None = None, data_dir: Path | None = None) -> Taxonomy:
-    """The taxonomy of `version` (default: the active one, or `EWS_TAXONOMY_VERSION`)."""
-    if version is None:
-        from ews.kernel.config import get_settings
-
-        version = get_settings().taxonomy_version
+    """The taxonomy of `version` (default: the active one of versions.yaml; entry points pass the
+    `taxonomy_version` of their settings, `EWS_TAXONOMY_VERSION`)."""
     return _load_cached(version, str(data_dir) if data_dir else None)
 
 

@@ -416,9 +416,10 @@ class ElasticAlertStore(AlertStore):
     # trends -------------------------------------------------------------------
     def trend_actions(self, counts: pd.DataFrame, generation: str) -> list[dict]:
         actions = []
+        keys: dict[str, SeriesKey] = {}
         for s, p, c in counts[["series", "period", "count"]].itertuples(index=False):
             s, p = str(s), str(p)
-            parts = SeriesKey.read(s)
+            parts = keys.get(s) or keys.setdefault(s, SeriesKey.read(s))
             try:
                 gran, start = granularity(p), to_period(p).start_time.date().isoformat()
             except PeriodError:

@@ -27,7 +27,7 @@ from ews.kernel.files import write_text_atomic
 from ews.kernel.periods import PeriodError, to_period
 from ews.kernel.schema import ALERT_DIRECTIONS
 from ews.kernel.series import SeriesKey
-from models.detect.lag import complete_until, lag_months_for
+from models.detect.lag import complete_until, is_complete, lag_months_for
 
 TOP_TECHNOLOGIES = 6
 MAX_SERIES_CHARTS = 12
@@ -131,9 +131,11 @@ def series_chart_png(counts: pd.DataFrame, alert, label: str, cutoff: dt.date | 
     rows = counts[counts["series"] == alert.series]
     if rows.empty:
         return None
-    verdicts = [d for d in _verdicts(rows, alert.series)]
-    v = pd.DataFrame([{"period": d.period, "observed": d.observed, "expected": d.expected,
-                       "lower": d.lower, "upper": d.upper, "alarm": d.alarm} for d in verdicts])
+    # flagged as `detect_counts` flags: a drop in a period the publication lag leaves incomplete is not one
+    v = pd.DataFrame([{"period": d.period, "observed": d.observed, "expected": d.expected, "lower": d.lower,
+                       "upper": d.upper,
+                       "alarm": d.alarm and (d.direction != "drop" or is_complete(d.period, alert.series, cutoff))}
+                      for d in _verdicts(rows, alert.series)])
     if v.empty:
         return None
     v = _until_cutoff(v, cutoff).sort_values("start")

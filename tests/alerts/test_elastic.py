@@ -45,11 +45,15 @@ def test_mapping_change_is_a_reindex_behind_the_aliases(es_store):
     assert v2.count_alerts() == 1 and v2.search()[0].alert.series == "tech:semi.memory"
 
 
-def test_alerts_stored_before_kinds_are_migrated_with_their_ids_and_reviews(es_server):
-    """A v1 index holds a silent source and a failed task disguised as drops; the v2 store gives them their kind
-    and direction, keeps ids, status and history, and finds them by the new direction."""
+def test_alerts_stored_before_kinds_are_migrated_with_their_ids_and_reviews(es_server, tmp_path):
+    """A v1 index holds a silent source and a failed task disguised as drops, reviewed in the cluster; the v2
+    store gives them their kind and direction, keeps ids, and the next run's sync hands the journal the status
+    and history only the cluster had; the new direction finds them."""
     from alerts.build import pipeline_failure_alert
+    from alerts.embedded import EmbeddedAlertStore
+    from alerts.sync import sync_alerts
     from ews.kernel.ids import alert_id
+    from ews.kernel.schema import Alert
 
     client = es_client(es_server.url)
     prefix = "legacy" + dt.datetime.now().strftime("%H%M%S%f")
@@ -70,8 +74,15 @@ def test_alerts_stored_before_kinds_are_migrated_with_their_ids_and_reviews(es_s
     legacy[1].pop("kind")
     for doc in legacy:
         client.index(index=old.names["alerts"].write, id=doc["id"], document=doc, refresh=True)
-    new = ElasticAlertStore(client, prefix=prefix)
+    # a deployment of then: the pipeline wrote every alert into the data directory too, its review only in the cluster
+    home = Store(tmp_path / "home")
+    home.upsert_alerts([Alert.model_validate({k: v for k, v in d.items() if k not in ("assignee", "history")}
+                                             | {"status": "new"}) for d in legacy])
+    sent = home.outbox()  # ... and had sent them to the cluster long ago
+    home.mark_indexed([a.id for a, _ in sent], {a.id: stamp for a, stamp in sent})
+    new = ElasticAlertStore(client, prefix=prefix, journal=EmbeddedAlertStore(home))
     new.setup()
+    assert sync_alerts(home, new).reviews_adopted == 1
     got = new.get(silent_id)
     assert (got.alert.kind, got.alert.direction, got.alert.status, got.assignee) == ("source_silent", "silent",
                                                                                      "triaged", "kim")

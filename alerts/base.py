@@ -16,9 +16,10 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from ews.kernel.ids import stable_id
-from ews.kernel.schema import Alert
+from ews.kernel.schema import Alert, AlertDirection, AlertStatus
+from ews.kernel.series import SeriesKey
 
-Status = Literal["new", "triaged", "confirmed", "dismissed", "escalated"]
+Status = AlertStatus  # declared once, in the kernel schema
 
 # new → triaged → confirmed / dismissed / escalated; an escalated alert is settled
 # as confirmed or dismissed; a dismissed one may be reopened for triage. An
@@ -95,7 +96,7 @@ class Silence(BaseModel):
 
     id: str = ""
     series: str = Field(min_length=1, description="series key or glob pattern (* and ?)")
-    direction: Literal["surge", "drop", "move"] | None = None
+    direction: AlertDirection | None = None
     starts: dt.datetime
     ends: dt.datetime
     reason: str = ""
@@ -121,7 +122,7 @@ class AlertQuery(BaseModel):
     series: str | None = None
     technology: str | None = None
     field: str | None = None
-    direction: Literal["surge", "drop", "move"] | None = None
+    direction: AlertDirection | None = None
     min_severity: float | None = None
     period_from: str | None = None
     period_to: str | None = None
@@ -158,7 +159,8 @@ def movers_from_counts(counts: pd.DataFrame, n: int = 10, period: str | None = N
         return []
     df = counts
     if technology_only:
-        df = df[~df["series"].str.contains("|", regex=False)]
+        bare = {s for s in df["series"].unique() if SeriesKey.read(str(s)).facet is None}
+        df = df[df["series"].isin(bare)]
     periods = sorted(df["period"].unique())
     if period is None:
         if len(periods) < 2:

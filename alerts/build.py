@@ -1,11 +1,31 @@
-"""From detector verdicts to alerts: identity, severity, explanation, evidence, re-alerting.
+r"""The one alert builder: every signal becomes an alert here, and only here.
 
-`alerts_from_detections` is pure logic on its inputs. Without a store it maps
-each alarmed (series, period) to one alert, which is what `ews detect` prints.
-With a store it also (a) adds the documents and applicants behind the count to
-the evidence and (b) applies the re-alerting window: a detection for the same
-detector, series and direction within `window` periods of an open alert
-updates that alert instead of raising another one.
+Every detector yields the same match type, `ews.kernel.schema.Signal`, with a
+`kind`: count deviations (`signal_from_detection`, from the count detectors'
+verdicts), an inventor moving abroad (`models.inventors`), a source fallen
+silent (`crawlers.health`), a failed pipeline task (`pipeline_failure_signal`),
+and the stage-2 signals to come. `alert_from_signal` gives each its
+deterministic id (`alert_id(detector, series, occasion or period)`), its
+severity and its explanation; `alerts_from_signals` with a store also lists
+the documents behind a count and applies the re-alerting window: a signal for
+the same detector, series and direction within `window` periods of an open
+alert updates that alert instead of raising another one.
+
+Severity, in [0, 1], one rule per kind:
+
+| kind | severity |
+|---|---|
+| `count_deviation` | (1 − e^(−v/5)) · (0.6 · score + 0.4 · (1 − e^(−m))), m = \|ln((observed+1)/(expected+1))\|, v = max(observed, expected): the detector's confidence and the size of the deviation, damped for counts of a handful |
+| `inventor_move` | score · (0.6 + 0.1 · min(foreign filings, 4)): the tie's strength and the history behind it (in `score`), more for more filings abroad |
+| `source_silent` | min(1, 0.5 + 0.1 · silent runs): the longer the silence, the likelier data is being missed |
+| `pipeline_failure` | 0.5: data of the interval may be missing until the task is re-run |
+| `risk_rise` | score (reserved for stage 2) |
+
+Each further period folded into an open alert adds `REPEAT_BONUS` (0.05).
+
+The documents listed behind a count are computed from the same membership
+rule the count was computed from (`ews.kernel.series.memberships`), in one pass
+over the documents for all alerts: they are exactly the documents counted.
 """
 from __future__ import annotations
 
@@ -13,63 +33,58 @@ import datetime as dt
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from ews.kernel.ids import alert_id, stable_id
-from ews.kernel.periods import PeriodError, granularity, period_of, to_period
-from ews.kernel.schema import Alert, Detection
+from ews.kernel.names import normalise_applicant
+from ews.kernel.periods import PeriodError, granularity, to_period
+from ews.kernel.schema import Alert, AlertKind, AlertStatus, Detection, Signal
 from ews.kernel.secrets import scrub
+from ews.kernel.series import SeriesKey, memberships
 
 # Statuses under which an alert is still being worked on; a detection inside the
 # window is folded into such an alert. Confirmed and dismissed alerts are closed
 # verdicts, so a new event after them deserves a fresh alert.
-OPEN_STATUSES = ("new", "triaged", "escalated")
+OPEN_STATUSES: tuple[AlertStatus, ...] = ("new", "triaged", "escalated")
 DEFAULT_WINDOW = 3  # periods
-SERIES_SEP = "|"
 
 # A count of a handful of documents is noisy: severity is damped by
 # 1 - exp(-volume / LOW_COUNT_SCALE), where volume is max(observed, expected).
 LOW_COUNT_SCALE = 5.0
 # Each further period folded into an open alert raises its severity by this much.
 REPEAT_BONUS = 0.05
+TOP_DOCUMENTS = 5          # documents shown with their titles
+MAX_EVIDENCE_IDS = 1000    # ids of the counted documents kept on the alert (all of them up to this many)
 
 
-class SeriesParts(NamedTuple):
-    subject: str            # the first dimension: 'tech:semi.memory', 'field:semi', or a bare key
-    technology: str | None  # 'semi.memory'
-    field: str | None       # 'semi'
-    facet: str | None       # the rest: 'country:KR', 'applicant:SAMSUNG ELECTRONICS', 'policy:KR', …
+# ------------------------------------------------------------------------------------ severity
 
 
-def series_parts(series: str) -> SeriesParts:
-    """Read a series key: 'tech:semi.memory|country:KR' (the aggregator's keys) or a bare 'semi.memory|X'.
-
-    `ews detect` accepts any string as a series, so a key without 'tech:' or
-    'field:' is read as a technology id when it looks like one ('field.tech').
-    """
-    subject, _, rest = series.partition(SERIES_SEP)
-    name, sep, value = subject.partition(":")
-    technology = field = None
-    if sep and name == "tech":
-        technology = value
-    elif sep and name == "field":
-        field = value
-    elif not sep and "." in subject and " " not in subject:
-        technology = subject
-    if technology and "." in technology:
-        field = technology.split(".", 1)[0]
-    return SeriesParts(subject, technology, field, rest or None)
-
-
-def severity_of(d: Detection) -> float:
-    """Severity in [0, 1]: the detector's confidence and the size of the deviation, damped for low counts."""
-    obs, exp_ = max(float(d.observed), 0.0), max(float(d.expected), 0.0)
+def _count_severity(s: Signal) -> float:
+    obs, exp_ = max(float(s.observed or 0.0), 0.0), max(float(s.expected or 0.0), 0.0)
     magnitude = abs(math.log((obs + 1.0) / (exp_ + 1.0)))  # log ratio, +1 keeps zero counts finite
     magnitude_term = 1.0 - math.exp(-magnitude)
     damping = 1.0 - math.exp(-max(obs, exp_) / LOW_COUNT_SCALE)
-    sev = damping * (0.6 * float(d.score) + 0.4 * magnitude_term)
-    return round(min(1.0, max(0.0, sev)), 4)
+    return damping * (0.6 * float(s.score) + 0.4 * magnitude_term)
+
+
+SEVERITY_RULES: dict[AlertKind, Callable[[Signal], float]] = {
+    "count_deviation": _count_severity,
+    "inventor_move": lambda s: s.score * (0.6 + 0.1 * min(float(s.observed or 0.0), 4.0)),
+    "source_silent": lambda s: 0.5 + 0.1 * int(s.facts.get("silent_runs", 0)),
+    "pipeline_failure": lambda s: 0.5,
+    "risk_rise": lambda s: s.score,
+}
+
+
+def severity_of(signal: Signal | Detection) -> float:
+    """Severity in [0, 1] by the rule of the signal's kind (the table in the module doc)."""
+    s = signal if isinstance(signal, Signal) else signal_from_detection(signal)
+    return round(min(1.0, max(0.0, SEVERITY_RULES[s.kind](s))), 4)
+
+
+# ------------------------------------------------------------------------------------ explanation
 
 
 def _fmt(x: float | None) -> str:
@@ -78,49 +93,101 @@ def _fmt(x: float | None) -> str:
     return f"{x:g}" if float(x).is_integer() else f"{x:.1f}"
 
 
-def explanation_of(d: Detection) -> str:
-    obs, exp_ = float(d.observed), float(d.expected)
-    word = "Surge" if d.direction == "surge" else "Drop"
+def _explain_count(s: Signal) -> str:
+    obs, exp_ = float(s.observed or 0.0), float(s.expected or 0.0)
+    word = "Surge" if s.direction == "surge" else "Drop"
     diff = obs - exp_
     ratio = f"{obs / exp_:.1f}× expected" if exp_ > 0 else "nothing expected"
-    parts = [f"{word} in {d.series} for {d.period}: {_fmt(obs)} observed vs {_fmt(exp_)} expected "
+    parts = [f"{word} in {s.series} for {s.period}: {_fmt(obs)} observed vs {_fmt(exp_)} expected "
              f"({'+' if diff >= 0 else ''}{_fmt(diff)}, {ratio})."]
-    if d.direction == "surge" and d.upper is not None:
-        parts.append(f"Above the upper bound {_fmt(d.upper)}")
-    elif d.direction == "drop" and d.lower is not None:
-        parts.append(f"Below the lower bound {_fmt(d.lower)}")
+    if s.direction == "surge" and s.upper is not None:
+        parts.append(f"Above the upper bound {_fmt(s.upper)}")
+    elif s.direction == "drop" and s.lower is not None:
+        parts.append(f"Below the lower bound {_fmt(s.lower)}")
     if len(parts) == 2:
-        parts[1] += (f" of the expected range [{_fmt(d.lower)}, {_fmt(d.upper)}]."
-                     if d.lower is not None and d.upper is not None else ".")
-    parts.append(f"Baseline and method: {d.method}; detector score {d.score:.2f}.")
+        parts[1] += (f" of the expected range [{_fmt(s.lower)}, {_fmt(s.upper)}]."
+                     if s.lower is not None and s.upper is not None else ".")
+    parts.append(f"Baseline and method: {s.method}; detector score {s.score:.2f}.")
     return " ".join(parts)
 
 
-def _evidence_of(d: Detection, detector: str) -> dict:
-    parts = series_parts(d.series)
-    obs, exp_ = float(d.observed), float(d.expected)
-    occurrence = {"observed": obs, "expected": exp_, "lower": d.lower, "upper": d.upper,
-                  "score": float(d.score), "severity": severity_of(d)}
-    return {
-        "detector": detector, "technology": parts.technology, "field": parts.field, "facet": parts.facet,
-        "observed": obs, "expected": exp_, "lower": d.lower, "upper": d.upper,
-        "difference": obs - exp_, "ratio": (obs / exp_) if exp_ > 0 else None,
-        "score": float(d.score), "method": d.method,
-        "occurrences": {d.period: occurrence},
-        "last_period": d.period,
-    }
+def _explain_move(s: Signal) -> str:
+    f = s.facts
+    return (f"Inventor {f['name']} ({f['inventor']}) filed {f['home_filings']} patents with Korean applicants or a "
+            f"Korean address ({', '.join(f['home_applicants'])}; {f['home_from']} to {f['home_to']}), then from "
+            f"{f['first_foreign_filing']} {f['foreign_filings']} in {', '.join(f['technologies'])} for "
+            f"{', '.join(f['foreign_applicants'])}. Tie: {f['tie']}.")
+
+
+def _explain_silent(s: Signal) -> str:
+    f = s.facts
+    kind = "with errors" if f.get("errors_while_silent") else "without errors"
+    since = dt.datetime.fromisoformat(f["silent_since"])
+    last = dt.datetime.fromisoformat(f["last_items_at"])
+    return (f"source {f['source']} returned no items in its last {f['silent_runs']} runs ({kind}) since "
+            f"{since:%Y-%m-%d %H:%M}; it used to return {float(s.expected or 0):.1f} items per run, "
+            f"last on {last:%Y-%m-%d}")
+
+
+def _explain_failure(s: Signal) -> str:
+    f = s.facts
+    what = f"source {f['source']}" if f.get("source") else f"stage {f['task_id']}"
+    tries = f" after {f['try_number']} tries" if f.get("try_number") else ""
+    return (f"The pipeline itself failed: {what} (DAG {f['dag_id']}, task {f['task_id']}) for the data interval "
+            f"{f.get('interval_start') or '—'} – {f.get('interval_end') or '—'}{tries}: "
+            f"{f['error_type']}: {f['error']}. Data of this interval may be missing until the task is re-run.")
+
+
+def _explain_risk(s: Signal) -> str:
+    return str(s.facts.get("text") or f"Risk rose in {s.series} for {s.period} ({s.method}).")
+
+
+EXPLANATIONS: dict[AlertKind, Callable[[Signal], str]] = {
+    "count_deviation": _explain_count, "inventor_move": _explain_move, "source_silent": _explain_silent,
+    "pipeline_failure": _explain_failure, "risk_rise": _explain_risk,
+}
+
+
+# ------------------------------------------------------------------------------------ signals → alerts
+
+
+def signal_from_detection(d: Detection, detector: str = "count") -> Signal:
+    """An alarmed count verdict as a `count_deviation` signal."""
+    if not d.alarm or d.direction is None:
+        raise ValueError(f"detection {d.series} {d.period} is not an alarm with a direction")
+    return Signal(kind="count_deviation", detector=detector, series=d.series, period=d.period,
+                  direction=d.direction, observed=float(d.observed), expected=float(d.expected),
+                  lower=d.lower, upper=d.upper, score=float(d.score), method=d.method)
+
+
+def _series_facets(series: str) -> dict:
+    key = SeriesKey.read(series)
+    return {"technology": key.technology, "field": key.field, "facet": key.facet}
+
+
+def alert_from_signal(s: Signal, now: dt.datetime | None = None) -> Alert:
+    """The alert of one signal: deterministic id, severity and explanation by the rules of its kind."""
+    now = now or dt.datetime.now(dt.UTC)
+    severity = severity_of(s)
+    occurrence = {"observed": s.observed, "expected": s.expected, "lower": s.lower, "upper": s.upper,
+                  "score": float(s.score), "severity": severity}
+    evidence: dict = {"detector": s.detector, **_series_facets(s.series),
+                      "observed": s.observed, "expected": s.expected, "lower": s.lower, "upper": s.upper,
+                      "score": float(s.score), "method": s.method}
+    if s.kind == "count_deviation":
+        obs, exp_ = float(s.observed or 0.0), float(s.expected or 0.0)
+        evidence.update({"difference": obs - exp_, "ratio": (obs / exp_) if exp_ > 0 else None})
+    evidence.update(s.evidence)
+    evidence.update({"occurrences": {s.period: occurrence}, "last_period": s.period})
+    return Alert(
+        id=alert_id(s.detector, s.series, s.occasion or s.period), kind=s.kind, detector=s.detector,
+        series=s.series, period=s.period, direction=s.direction, observed=s.observed, expected=s.expected,
+        score=float(s.score), severity=severity, method=s.method, explanation=EXPLANATIONS[s.kind](s),
+        evidence=evidence, first_seen=now, last_seen=now)
 
 
 def alert_from_detection(d: Detection, detector: str = "count", now: dt.datetime | None = None) -> Alert:
-    if not d.alarm or d.direction is None:
-        raise ValueError(f"detection {d.series} {d.period} is not an alarm with a direction")
-    now = now or dt.datetime.now(dt.UTC)
-    return Alert(
-        id=alert_id(detector, d.series, d.period), detector=detector, series=d.series, period=d.period,
-        direction=d.direction, observed=float(d.observed), expected=float(d.expected), score=float(d.score),
-        severity=severity_of(d), method=d.method, explanation=explanation_of(d),
-        evidence=_evidence_of(d, detector), first_seen=now, last_seen=now,
-    )
+    return alert_from_signal(signal_from_detection(d, detector), now)
 
 
 def periods_apart(a: str, b: str) -> int | None:
@@ -208,144 +275,136 @@ def apply_realert_window(new_alerts: Iterable[Alert], existing: Iterable[Alert],
     return list(touched.values())
 
 
-def _doc_date(doc) -> dt.date | None:
-    """The date the aggregator counts a document under: a patent's filing date, else publication."""
-    if doc.patent and doc.patent.application_date:
-        return doc.patent.application_date
-    return doc.published
+# ------------------------------------------------------------------------------------ evidence
 
 
-def _doc_matches(doc, tagging, parts: SeriesParts) -> bool:
-    """Whether a document is one of those counted in a series (mirrors the aggregator's key table)."""
-    techs = {t.id for t in tagging.technologies}
-    if parts.technology:
-        if parts.technology not in techs:
-            return False
-    elif parts.field:
-        if parts.field not in tagging.fields and not any(t.startswith(parts.field + ".") for t in techs):
-            return False
-    else:
-        return False
-    facets = dict(p.partition(":")[::2] for p in (parts.facet or "").split(SERIES_SEP) if p)
-    if "policy" in facets:
-        return doc.kind == "policy" and (doc.jurisdiction or "").upper() == facets["policy"].upper()
-    if "paper" in facets:
-        return doc.kind == "paper"
-    if doc.kind != "patent":
-        return False  # keys without policy: or paper: count patents
-    parties = doc.patent.applicants if doc.patent else []
-    for name, value in facets.items():
-        v = value.upper()
-        if name == "country" and not any(p.country == v for p in parties):
-            return False
-        if name == "jurisdiction" and (doc.jurisdiction or "").upper() != v:
-            return False
-        if name == "applicant" and not any(v in " ".join(p.name.upper().replace(",", " ").split()) for p in parties):
-            return False
-    return True
+def _granularity(period: str) -> str | None:
+    try:
+        return granularity(period)
+    except PeriodError:
+        return None
 
 
-def _contributors(store, alerts: list[Alert], top: int = 5) -> dict[str, dict]:
-    """Per alert id: the documents counted in its series and period, and their leading applicants."""
-    if not alerts:
-        return {}
-    grans = {}
-    for a in alerts:
-        try:
-            grans[a.id] = granularity(a.period)
-        except PeriodError:
-            pass
-    tagging = {t.doc_id: t.tagging for t in store.iter_tagged()}
-    by_alert: dict[str, list[tuple[float, object]]] = defaultdict(list)
-    parts = {a.id: series_parts(a.series) for a in alerts}
-    for doc in store.iter_documents():
-        when = _doc_date(doc)
-        tg = tagging.get(doc.id)
-        if when is None or tg is None:
-            continue
-        for a in alerts:
-            if a.id not in grans or period_of(when, grans[a.id]) != a.period:
-                continue
-            if _doc_matches(doc, tg, parts[a.id]):
-                score = max((t.score for t in tg.technologies if t.id == parts[a.id].technology), default=0.0)
-                by_alert[a.id].append((score, doc))
-    out = {}
-    for a in alerts:
-        matched = sorted(by_alert.get(a.id, []), key=lambda sd: (-sd[0], sd[1].id))
-        applicants = Counter(p.name for _, d in matched if d.patent for p in d.patent.applicants)
-        out[a.id] = {
-            "documents": [{"id": d.id, "title": d.title[:200], "url": d.url, "kind": d.kind} for _, d in matched[:top]],
-            "documents_total": len(matched),
-            "top_applicants": [{"name": n, "documents": c} for n, c in applicants.most_common(top)],
-        }
+class CountedDocument(NamedTuple):
+    """What the evidence keeps of one counted document (not the document: its text can be long)."""
+
+    id: str
+    title: str
+    url: str | None
+    kind: str
+    score: float                 # the classifier's score for the series' technology (0 for field series)
+    applicants: frozenset[str]   # normalised applicant names
+
+
+def _applicant_names(d) -> frozenset[str]:
+    return frozenset(normalise_applicant(p.name) or p.name for p in d.patent.applicants) if d.patent else frozenset()
+
+
+def counted_documents(documents: Iterable, tagged: Iterable, wanted: Iterable[tuple[str, str]],
+                      as_of: dt.date | None = None) -> dict[tuple[str, str], list[CountedDocument]]:
+    """Per wanted (series key, period): the documents counted there.
+
+    One pass over the documents, whatever the number of wanted pairs: each
+    document's series keys are computed once (`ews.kernel.series.memberships`,
+    the rule the counts come from) and looked up in the wanted set.
+    """
+    by_gran: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for key, period in wanted:
+        g = _granularity(period)
+        if g is not None:
+            by_gran[g].add((key, period))
+    out: dict[tuple[str, str], list[CountedDocument]] = defaultdict(list)
+    if not by_gran:
+        return out
+    grans = sorted(by_gran)
+    for m in memberships(documents, tagged, grans[0], as_of):
+        for g in grans:
+            period = m.period if g == grans[0] else m.period_at(g)
+            names = None
+            for key in m.keys:
+                if (key.text, period) not in by_gran[g]:
+                    continue
+                if names is None:  # once per document, only for a document some alert lists
+                    names = _applicant_names(m.document)
+                d = m.document
+                score = max((t.score for t in m.tagged.tagging.technologies if t.id == key.technology), default=0.0)
+                out[(key.text, period)].append(CountedDocument(d.id, d.title[:200], d.url, d.kind, score, names))
     return out
 
 
-def alerts_from_detections(detections: list[Detection], store=None, detector: str = "count",
-                           window: int = DEFAULT_WINDOW) -> list[Alert]:
-    """Alarmed detections with a direction become alerts with deterministic ids.
+def _contributors(counted: list[CountedDocument], top: int = TOP_DOCUMENTS) -> dict:
+    """The evidence entry for one count: every counted document (ids), the leading ones, their applicants."""
+    ranked = sorted(counted, key=lambda c: (-c.score, c.id))
+    applicants: Counter[str] = Counter()
+    for c in ranked:
+        applicants.update(c.applicants)
+    return {
+        "documents": [{"id": c.id, "title": c.title, "url": c.url, "kind": c.kind} for c in ranked[:top]],
+        "documents_total": len(ranked),
+        "document_ids": sorted(c.id for c in ranked)[:MAX_EVIDENCE_IDS],
+        "top_applicants": [{"name": n, "documents": k} for n, k in applicants.most_common(top)],
+    }
 
-    With a store (the embedded `ews.kernel.store.Store`), the evidence names the
-    documents and applicants behind each count, and the re-alerting window folds
-    repeated detections into the open alert they continue.
-    """
+
+def add_contributors(alerts: list[Alert], documents: Iterable, tagged: Iterable,
+                     as_of: dt.date | None = None) -> None:
+    """Put the documents behind each count-deviation alert into its evidence (`contributors`)."""
+    counts = [a for a in alerts if a.kind == "count_deviation"]
+    if not counts:
+        return
+    try:
+        counted = counted_documents(documents, tagged, {(a.series, a.period) for a in counts}, as_of)
+    except Exception as e:  # evidence is a nicety: never lose an alert because it could not be enriched
+        for a in counts:
+            a.evidence["contributors_error"] = f"{type(e).__name__}: {e}"
+        return
+    for a in counts:
+        a.evidence["contributors"] = _contributors(counted.get((a.series, a.period), []))
+
+
+# ------------------------------------------------------------------------------------ entry points
+
+
+def alerts_from_signals(signals: Iterable[Signal], store=None, window: int = DEFAULT_WINDOW,
+                        as_of: dt.date | None = None) -> list[Alert]:
+    """Every signal as an alert. With a store (the embedded `ews.kernel.store.Store`), the evidence names the
+    documents behind each count, and the re-alerting window folds repeated signals into the open alert they
+    continue."""
     now = dt.datetime.now(dt.UTC)
-    fresh = [alert_from_detection(d, detector, now) for d in detections if d.alarm and d.direction is not None]
+    fresh = [alert_from_signal(s, now) for s in signals]
     if store is None:
         return fresh
-    try:
-        contrib = _contributors(store, fresh)
-    except Exception as e:  # evidence is a nicety: never lose an alert because it could not be enriched
-        contrib = {}
-        for a in fresh:
-            a.evidence["contributors_error"] = f"{type(e).__name__}: {e}"
-    for a in fresh:
-        if a.id in contrib:
-            a.evidence["contributors"] = contrib[a.id]
+    add_contributors(fresh, store.iter_documents(), store.iter_tagged(), as_of)
     return apply_realert_window(fresh, store.list_alerts(), window)
 
 
-def alert_from_silent_source(silent, now: dt.datetime | None = None) -> Alert:
-    """A source that fell silent (crawlers.health.SilentSource) as an alert of its own.
+def alerts_from_detections(detections: list[Detection], store=None, detector: str = "count",
+                           window: int = DEFAULT_WINDOW, as_of: dt.date | None = None) -> list[Alert]:
+    """Alarmed detections with a direction become alerts with deterministic ids (see `alerts_from_signals`)."""
+    signals = [signal_from_detection(d, detector) for d in detections if d.alarm and d.direction is not None]
+    return alerts_from_signals(signals, store=store, window=window, as_of=as_of)
 
-    Keyed by the source and the day its silence began, so the same silence re-checked
-    on later runs updates one alert instead of raising another.
-    """
+
+def pipeline_failure_signal(dag_id: str, task_id: str, interval_start: str | None, interval_end: str | None,
+                            run_id: str, error: str, error_type: str = "Exception", try_number: int | None = None,
+                            source: str | None = None, now: dt.datetime | None = None) -> Signal:
+    """A failed pipeline task; one id per DAG, task and data interval (or run, without one)."""
     now = now or dt.datetime.now(dt.UTC)
-    series = f"source:{silent.source}"
-    since = silent.silent_since.date().isoformat()
-    expected = float(silent.usual_items)
-    return Alert(
-        id=alert_id("source_silent", series, since), detector="source_silent", series=series,
-        period=period_of(silent.silent_since.date(), "month"), direction="drop", observed=0.0,
-        expected=expected, score=1.0, severity=round(min(1.0, 0.5 + 0.1 * silent.silent_runs), 4),
-        method=f"silent-source(runs>={silent.silent_runs})", explanation=silent.message(),
-        evidence={"source": silent.source, "silent_runs": silent.silent_runs, "silent_since": since,
-                  "last_items_at": silent.last_items_at.isoformat(), "usual_items": expected,
-                  "errors_while_silent": silent.errors_while_silent},
-        first_seen=now, last_seen=now)
+    series = SeriesKey.of_pipeline(dag_id, task_id).text
+    interval = f"{interval_start}/{interval_end}" if interval_start and interval_end else f"run:{run_id}"
+    when = (interval_start or now.isoformat())[:7]
+    period = when if re.fullmatch(r"\d{4}-\d{2}", when) else now.strftime("%Y-%m")
+    message = scrub(" ".join(str(error).split()))[:1000]
+    facts = {"dag_id": dag_id, "task_id": task_id, "run_id": run_id, "interval_start": interval_start,
+             "interval_end": interval_end, "try_number": try_number, "source": source, "error_type": error_type,
+             "error": message}
+    return Signal(kind="pipeline_failure", detector="pipeline", series=series, period=period, occasion=interval,
+                  direction="failure", score=1.0, method=f"airflow task failure ({error_type})", facts=facts,
+                  evidence={**facts, "key": stable_id(dag_id, task_id, interval)})
 
 
 def pipeline_failure_alert(dag_id: str, task_id: str, interval_start: str | None, interval_end: str | None,
                            run_id: str, error: str, error_type: str = "Exception", try_number: int | None = None,
                            source: str | None = None, now: dt.datetime | None = None) -> Alert:
-    """An alert about a failed pipeline task; one id per DAG, task and data interval (or run, without one)."""
-    now = now or dt.datetime.now(dt.UTC)
-    series = f"pipeline:{dag_id}|task:{task_id}"
-    interval = f"{interval_start}/{interval_end}" if interval_start and interval_end else f"run:{run_id}"
-    when = (interval_start or now.isoformat())[:7]
-    period = when if re.fullmatch(r"\d{4}-\d{2}", when) else now.strftime("%Y-%m")
-    what = f"source {source}" if source else f"stage {task_id}"
-    message = scrub(" ".join(str(error).split()))[:1000]
-    return Alert(
-        id=alert_id("pipeline", series, interval), detector="pipeline", series=series, period=period,
-        direction="drop", observed=0.0, expected=1.0, score=1.0, severity=0.5, method=f"airflow task failure ({error_type})",
-        explanation=(f"The pipeline itself failed: {what} (DAG {dag_id}, task {task_id}) for the data interval "
-                     f"{interval_start or '—'} – {interval_end or '—'}"
-                     f"{f' after {try_number} tries' if try_number else ''}: {error_type}: {message}. "
-                     "Data of this interval may be missing until the task is re-run."),
-        evidence={"detector": "pipeline", "dag_id": dag_id, "task_id": task_id, "run_id": run_id,
-                  "interval_start": interval_start, "interval_end": interval_end, "try_number": try_number,
-                  "source": source, "error_type": error_type, "error": message,
-                  "key": stable_id(dag_id, task_id, interval)},
-        first_seen=now, last_seen=now)
+    return alert_from_signal(pipeline_failure_signal(dag_id, task_id, interval_start, interval_end, run_id, error,
+                                                     error_type, try_number, source, now), now)

@@ -43,12 +43,13 @@ from alerts.base import (
     movers_from_counts,
     now_utc,
 )
-from alerts.build import DEFAULT_WINDOW, series_parts
+from alerts.build import DEFAULT_WINDOW
 from alerts.embedded import EmbeddedAlertStore
 from alerts.templates import FAMILIES, VERSIONS, IndexNames, TextAnalysis, index_template
 from ews.kernel.ids import stable_id
 from ews.kernel.periods import PeriodError, granularity, to_period
 from ews.kernel.schema import Alert, Document, TaggedDocument
+from ews.kernel.series import SeriesKey
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,24 @@ class ElasticAlertStore(AlertStore):
         if not self.es.indices.exists(index=n.index):
             self.es.indices.create(index=n.index)
         self.es.reindex(source={"index": old}, dest={"index": n.index}, refresh=True, wait_for_completion=True)
+        if n.family == "alerts":
+            self._upgrade_legacy_alerts(n.index)
         self._point_aliases(n, old)
+
+    def _upgrade_legacy_alerts(self, index: str) -> None:
+        """Alerts written before kinds existed get their kind and own direction (`Alert` reads them so);
+        ids, review fields and history stay as they are."""
+        legacy = {"bool": {"must_not": [{"exists": {"field": "kind"}}]}}
+        actions = []
+        for h in helpers.scan(self.es, index=index, query={"query": legacy}, size=1000):
+            a = self._from_source(h["_source"])
+            actions.append({"_op_type": "update", "_index": index, "_id": h["_id"],
+                            "doc": {"kind": a.kind, "direction": a.direction, "observed": a.observed,
+                                    "expected": a.expected}})
+        if actions:
+            res = self.bulk(actions, refresh=True)
+            if res.failed:
+                log.warning("%d legacy alerts not upgraded: %s", len(res.failed), next(iter(res.failed.values())))
 
     def refresh(self) -> None:
         self.es.indices.refresh(index=",".join(n.read for n in self.names.values()))
@@ -223,7 +241,7 @@ class ElasticAlertStore(AlertStore):
 
     # alerts -------------------------------------------------------------------
     def _alert_doc(self, a: Alert, assignee: str | None = None, history: list[HistoryEntry] | None = None) -> dict:
-        parts = series_parts(a.series)
+        parts = SeriesKey.read(a.series)
         d = a.model_dump(mode="json")
         d.update({"technology": parts.technology, "field": parts.field, "facet": parts.facet,
                   "last_period": a.evidence.get("last_period", a.period),
@@ -390,9 +408,10 @@ class ElasticAlertStore(AlertStore):
     # trends -------------------------------------------------------------------
     def trend_actions(self, counts: pd.DataFrame, generation: str) -> list[dict]:
         actions = []
+        keys: dict[str, SeriesKey] = {}
         for s, p, c in counts[["series", "period", "count"]].itertuples(index=False):
             s, p = str(s), str(p)
-            parts = series_parts(s)
+            parts = keys.get(s) or keys.setdefault(s, SeriesKey.read(s))
             try:
                 gran, start = granularity(p), to_period(p).start_time.date().isoformat()
             except PeriodError:

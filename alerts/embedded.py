@@ -33,8 +33,9 @@ from alerts.base import (
     movers_from_counts,
     now_utc,
 )
-from alerts.build import DEFAULT_WINDOW, apply_realert_window, series_parts
+from alerts.build import DEFAULT_WINDOW, apply_realert_window
 from ews.kernel.schema import Alert
+from ews.kernel.series import SeriesKey
 from ews.kernel.store import Store, immediate_transaction
 
 
@@ -118,9 +119,9 @@ class EmbeddedAlertStore(AlertStore):
                 continue
             if q.series and a.series != q.series:
                 continue
-            if q.technology and series_parts(a.series).technology != q.technology:
+            if q.technology and SeriesKey.read(a.series).technology != q.technology:
                 continue
-            if q.field and series_parts(a.series).field != q.field:
+            if q.field and SeriesKey.read(a.series).field != q.field:
                 continue
             if q.direction and a.direction != q.direction:
                 continue

@@ -16,7 +16,9 @@ from __future__ import annotations
 from typing import Literal
 
 FAMILIES = ("alerts", "documents", "trends", "silences")
-VERSIONS: dict[str, int] = {"alerts": 1, "documents": 1, "trends": 1, "silences": 1}
+# alerts v2: `kind`; silent sources and failed tasks with their own directions (v1 alerts are upgraded on
+# migration, `ElasticAlertStore._upgrade_legacy_alerts`).
+VERSIONS: dict[str, int] = {"alerts": 2, "documents": 1, "trends": 1, "silences": 1}
 
 TextAnalysis = Literal["nori", "cjk_bigram", "standard"]
 
@@ -49,7 +51,7 @@ def text_field(keyword: bool = True) -> dict:
 def mappings(family: str) -> dict:
     if family == "alerts":
         props = {
-            "id": KEYWORD, "detector": KEYWORD, "series": KEYWORD, "technology": KEYWORD, "field": KEYWORD,
+            "id": KEYWORD, "kind": KEYWORD, "detector": KEYWORD, "series": KEYWORD, "technology": KEYWORD, "field": KEYWORD,
             "facet": KEYWORD, "period": KEYWORD, "last_period": KEYWORD, "direction": KEYWORD,
             "observed": FLOAT, "expected": FLOAT, "score": FLOAT, "severity": FLOAT, "occurrences": INT,
             "method": text_field(), "explanation": text_field(keyword=False), "evidence": STORED_ONLY,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import Literal
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -24,13 +23,14 @@ from alerts.base import (
     Silence,
     now_utc,
 )
+from ews.kernel.schema import ALERT_DIRECTIONS, ALERT_STATUSES, AlertDirection, AlertStatus
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}
 th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}th{background:#f2f2f2}
-.surge{color:#b00020}.drop{color:#0b5394}.err{color:#b00020;font-weight:bold}</style></head><body>
+.surge{color:#b00020}.drop{color:#0b5394}.silent,.failure{color:#7a4a00}.err{color:#b00020;font-weight:bold}</style></head><body>
 <h1>{{ title }}</h1>{% block body %}{% endblock %}</body></html>"""
 
 _LIST = _PAGE.replace("{% block body %}{% endblock %}", """
@@ -39,15 +39,15 @@ _LIST = _PAGE.replace("{% block body %}{% endblock %}", """
 <select name="status"><option value="">any status</option>
 {% for s in statuses %}<option value="{{ s }}" {% if s == status %}selected{% endif %}>{{ s }}</option>{% endfor %}</select>
 <select name="direction"><option value="">any direction</option>
-{% for d in ['surge', 'drop', 'move'] %}<option value="{{ d }}" {% if d == direction %}selected{% endif %}>{{ d }}</option>{% endfor %}</select>
+{% for d in directions %}<option value="{{ d }}" {% if d == direction %}selected{% endif %}>{{ d }}</option>{% endfor %}</select>
 <button>filter</button></form>
 <p>{{ alerts|length }} alerts shown.</p>
 <table><tr><th>severity</th><th>series</th><th>period</th><th>direction</th><th>observed</th><th>expected</th>
 <th>status</th><th>assignee</th><th>explanation</th></tr>
 {% for r in alerts %}<tr><td>{{ '%.2f' % r.alert.severity }}</td>
 <td><a href="/alerts/{{ r.alert.id }}">{{ r.alert.series }}</a></td><td>{{ r.alert.period }}</td>
-<td class="{{ r.alert.direction }}">{{ r.alert.direction }}</td><td>{{ '%g' % r.alert.observed }}</td>
-<td>{{ '%.1f' % r.alert.expected }}</td><td>{{ r.alert.status }}</td><td>{{ r.assignee or '' }}</td>
+<td class="{{ r.alert.direction }}">{{ r.alert.direction }}</td><td>{{ '—' if r.alert.observed is none else '%g' % r.alert.observed }}</td>
+<td>{{ '—' if r.alert.expected is none else '%.1f' % r.alert.expected }}</td><td>{{ r.alert.status }}</td><td>{{ r.assignee or '' }}</td>
 <td>{{ r.alert.explanation }}</td></tr>{% endfor %}</table>""")
 
 _DETAIL = _PAGE.replace("{% block body %}{% endblock %}", """
@@ -75,14 +75,14 @@ _DETAIL = _PAGE.replace("{% block body %}{% endblock %}", """
 class ReviewIn(BaseModel):
     actor: str = Field(min_length=1)
     version: str = Field(min_length=1)
-    status: Literal["new", "triaged", "confirmed", "dismissed", "escalated"] | None = None
+    status: AlertStatus | None = None
     assignee: str | None = None
     note: str = ""
 
 
 class SilenceIn(BaseModel):
     series: str = Field(min_length=1)
-    direction: Literal["surge", "drop", "move"] | None = None
+    direction: AlertDirection | None = None
     hours: float = Field(default=24 * 7, gt=0, le=24 * 366)
     reason: str = ""
     created_by: str = Field(min_length=1)
@@ -184,8 +184,8 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None, settings=N
               direction: str | None = None) -> str:
         query = _query(q, status, None, None, direction, None, None, None, None, False, 500, 0)
         return _env.from_string(_LIST).render(title="Alerts", alerts=store.search(query), q=q, status=status,
-                                              direction=direction,
-                                              statuses=["new", "triaged", "confirmed", "dismissed", "escalated"])
+                                              direction=direction, directions=ALERT_DIRECTIONS,
+                                              statuses=ALERT_STATUSES)
 
     @app.get("/alerts/{alert_id}", response_class=HTMLResponse)
     def detail(alert_id: str, request: Request, store: AlertStore = Depends(get_store)) -> str:
@@ -195,8 +195,9 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None, settings=N
         if r is None:
             raise HTTPException(404, f"no alert {alert_id}")
         a = r.alert
-        fields = [("series", a.series), ("period", a.period), ("direction", a.direction),
-                  ("observed", f"{a.observed:g}"), ("expected", f"{a.expected:.1f}"),
+        fields = [("kind", a.kind), ("series", a.series), ("period", a.period), ("direction", a.direction),
+                  ("observed", "—" if a.observed is None else f"{a.observed:g}"),
+                  ("expected", "—" if a.expected is None else f"{a.expected:.1f}"),
                   ("severity", f"{a.severity:.2f}"), ("status", a.status), ("assignee", r.assignee or ""),
                   ("method", a.method), ("explanation", a.explanation),
                   ("first seen", a.first_seen.isoformat()), ("last seen", a.last_seen.isoformat())]

@@ -8,10 +8,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from alerts.base import AlertStore
-from alerts.build import series_parts
 from alerts.embedded import EmbeddedAlertStore
 from ews.kernel.files import write_text_atomic
 from ews.kernel.schema import document_date
+from ews.kernel.series import SeriesKey, document_series
 from ews.kernel.store import Store
 
 
@@ -26,11 +26,10 @@ def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10, ale
     countries in `year`, and the alerts of that year with their review status (from `alerts`, the alert
     store the entry point selected; default the embedded one on `store`); counted as the aggregator counts
     (filing date, else publication; each patent once per key; applicants by normalised name)."""
-    from ews.kernel.names import normalise_applicant
     from ews.kernel.taxonomy import load_taxonomy
 
     tax = load_taxonomy(taxonomy_version)
-    tagging = {t.doc_id: t.tagging for t in store.iter_tagged()}
+    tagged = {t.doc_id: t for t in store.iter_tagged()}
     years = list(range(year - years_back, year + 1))
     per_tech: dict[str, Counter] = defaultdict(Counter)           # tech -> year -> patents
     per_field: dict[str, Counter] = defaultdict(Counter)          # field -> year -> patents
@@ -39,22 +38,24 @@ def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10, ale
     countries: dict[str, Counter] = defaultdict(Counter)          # field -> country -> patents in `year`
     untagged = 0
     for doc in store.iter_documents(kind="patent"):
-        tg = tagging.get(doc.id)
+        tg = tagged.get(doc.id)
         d = document_date(doc)
         if d is None or d.year not in years:
             continue
         if tg is None:
             untagged += 1
             continue
-        techs = {t.id for t in tg.technologies}
-        fields = set(tg.fields) | {t.split(".", 1)[0] for t in techs}
+        # the aggregator's membership rule: the same technologies, fields, applicants and countries
+        keys = document_series(doc, tg)
+        techs = {k.subject for k in keys if k.subject_kind == "tech" and k.dimension is None}
+        fields = {k.subject for k in keys if k.subject_kind == "field" and k.dimension is None}
         for t in techs:
             per_tech[t][d.year] += 1
         for f in fields:
             per_field[f][d.year] += 1
-        if d.year in (year, year - 1) and doc.patent is not None:
-            names = {normalise_applicant(a.name) for a in doc.patent.applicants} - {""}
-            ccs = {a.country for a in doc.patent.applicants if a.country}
+        if d.year in (year, year - 1):
+            names = {k.value for k in keys if k.dimension == "applicant"}
+            ccs = {k.value for k in keys if k.dimension == "country"}
             for f in fields:
                 (applicants if d.year == year else applicants_prev)[f].update(names)
                 if d.year == year:
@@ -63,7 +64,7 @@ def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10, ale
     for a in (alerts or EmbeddedAlertStore(store)).all_alerts():
         if _year_of_alert(a.period) != year:
             continue
-        parts = series_parts(a.series)
+        parts = SeriesKey.read(a.series)
         if parts.field:
             alerts_by_field[parts.field].append(a)
 
@@ -84,7 +85,7 @@ def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10, ale
             "countries": [{"country": c, "patents": n}
                           for c, n in sorted(countries[f.id].items(), key=lambda x: (-x[1], x[0]))],
             "alerts": [{"id": a.id, "series": a.series, "period": a.period, "direction": a.direction,
-                        "observed": a.observed, "expected": round(a.expected, 3), "severity": round(a.severity, 4),
+                        "observed": a.observed, "expected": None if a.expected is None else round(a.expected, 3), "severity": round(a.severity, 4),
                         "status": a.status, "detector": a.detector}
                        for a in sorted(alerts_by_field[f.id], key=lambda a: (a.period, -a.severity, a.series))],
         })
@@ -93,6 +94,10 @@ def annual_data(store: Store, year: int, years_back: int = 4, top: int = 10, ale
             "note": ("Patents are dated by filing date (else publication), so the newest year is incomplete "
                      "until publication catches up (about 18 months)"),
             "fields": fields_out}
+
+
+def _num(x: float | None) -> str:
+    return "—" if x is None else f"{x:g}"
 
 
 def _md_annual(data: dict, f: dict) -> str:
@@ -121,7 +126,7 @@ def _md_annual(data: dict, f: dict) -> str:
     lines += ["", f"## Alerts {y}", ""]
     if f["alerts"]:
         lines += ["| period | series | direction | observed | expected | severity | status |", "|---|---|---|---:|---:|---:|---|"]
-        lines += [f"| {a['period']} | `{a['series']}` | {a['direction']} | {a['observed']:g} | {a['expected']:g} | "
+        lines += [f"| {a['period']} | `{a['series']}` | {a['direction']} | {_num(a['observed'])} | {_num(a['expected'])} | "
                   f"{a['severity']:.2f} | {a['status']} |" for a in f["alerts"]]
     else:
         lines.append("No alerts this year.")

@@ -11,8 +11,9 @@ from pathlib import Path
 from ews.kernel.files import write_text_atomic
 from ews.kernel.schema import document_date
 from ews.kernel.store import Store
+from ews.kernel.text import HANGUL_SYLLABLES, is_hangul_syllable
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9\-]{2,}|[\uac00-\ud7a3]{2,}")
+_TOKEN = re.compile(rf"[A-Za-z][A-Za-z0-9\-]{{2,}}|[{HANGUL_SYLLABLES}]{{2,}}")
 _KO_SUFFIX = re.compile(r"(으로|에서|에게|까지|부터|하는|했다|한다|하고|이며|이다|에는|과의|와의|들의|의|을|를|은|는|이|가|과|와|에|도|로|및)$")
 STOPWORDS = frozenset("""
 the and for with from that this these those are was were been being have has had not but its their them they
@@ -41,7 +42,7 @@ def _segment_terms(text: str) -> set[str]:
     toks = []
     for m in _TOKEN.finditer(text):
         t = m.group(0)
-        if "\uac00" <= t[0] <= "\ud7a3":
+        if is_hangul_syllable(t[0]):
             t = _KO_SUFFIX.sub("", t)
             if len(t) < 2:
                 toks.append(None)

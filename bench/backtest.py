@@ -67,6 +67,7 @@ from scipy import stats
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from ews.kernel.scores import f1_of  # noqa: E402
 from models.detect import all_detectors, default_detector  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -362,7 +363,7 @@ class Score:
     def row(self) -> dict:
         rate = self.detected / self.events if self.events else 0.0
         precision = self.true_alarms / self.alarms if self.alarms else 0.0
-        f1 = 2 * precision * rate / (precision + rate) if precision + rate else 0.0
+        f1 = f1_of(precision, rate)
         false_alarms = self.alarms - self.true_alarms
         return {"detection rate": rate, "false alarms / 100": 100.0 * false_alarms / max(self.quiet_periods, 1),
                 "precision": precision, "F1": f1,

@@ -148,7 +148,8 @@ def main(argv=None) -> int:
                      settings={"list_item": "table.board_list tbody tr", "item_link": "td.subject a::attr(href)",
                                "item_date": "td.date::text", "next_page": "div.paging a.next::attr(href)",
                                "detail_title": "h3.view_title::text", "detail_date": "ul.view_info li.date::text",
-                               "detail_body": "div.view_cont", "key_param": "seq", "max_pages": 100000})
+                               "detail_body": "div.view_cont", "key_param": "seq", "max_pages": 100000},
+                     private_network=True)  # the benchmark site runs on 127.0.0.1
         # project
         ts.reset()
         t0 = time.perf_counter()

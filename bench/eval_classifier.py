@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ews.kernel.schema import ClassifyInput  # noqa: E402
+from ews.kernel.scores import precision_recall_f1  # noqa: E402
 from ews.kernel.taxonomy import load_taxonomy  # noqa: E402
 from ews.kernel.taxonomy.concordance import CpcConcordance  # noqa: E402
 from models.classify.vocabulary import EXTRA_TERMS_READ_FROM  # noqa: E402
@@ -121,10 +122,7 @@ def score(pred, gold, ignore=None):
     return tp, fp, fn
 
 
-def prf(a, b, c):
-    p = a / (a + b) if a + b else 0.0
-    r = a / (a + c) if a + c else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+prf = precision_recall_f1
 
 
 def summary(name, counts, n_docs, per_table=False):

@@ -16,6 +16,7 @@ from pathlib import Path
 from crawlers.registry import Source
 from ews.kernel.config import DEFAULT_USER_AGENT
 from ews.kernel.schema import SourceHealth
+from ews.kernel.secrets import scrub
 
 DEFAULT_TIMEOUT_S = 6 * 3600
 
@@ -67,7 +68,7 @@ def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.d
                                   capture_output=True, text=True, timeout=timeout or DEFAULT_TIMEOUT_S)
             if proc.returncode != 0:
                 tail = " | ".join(proc.stderr.strip().splitlines()[-5:])
-                problem = f"crawler process exited with code {proc.returncode}: {tail}"
+                problem = scrub(f"crawler process exited with code {proc.returncode}: {tail}")  # Scrapy logs URLs
         except subprocess.TimeoutExpired:
             problem = f"crawler process killed after {timeout or DEFAULT_TIMEOUT_S:.0f} s"
         records = {}

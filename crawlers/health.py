@@ -3,15 +3,17 @@
 A source that keeps answering without error but returns nothing (a changed page layout whose list
 selector now matches an empty block, an API that silently narrowed its query, a feed frozen in time)
 looks healthy run by run; only its history shows it. `silent_sources` reads the health records the
-crawls left in the store and names those sources, with what they used to deliver, so each can raise
-an alert of its own.
+crawls left in the store and names those sources, with what they used to deliver; `SilentSource.signal`
+is what raises an alert of its own (`alerts.build`).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from ews.kernel.schema import SourceHealth
+from ews.kernel.periods import period_of
+from ews.kernel.schema import Signal, SourceHealth
+from ews.kernel.series import SeriesKey
 from ews.kernel.store import Store
 
 SKIPPED_WINDOW = "already crawled; nothing to fetch"  # what SourceSpider notes when it skips a done window
@@ -26,11 +28,17 @@ class SilentSource:
     usual_items: float               # mean items per run over the earlier runs that had items
     errors_while_silent: int         # errors in the silent runs (0: silent *and* apparently healthy)
 
-    def message(self) -> str:
-        kind = "with errors" if self.errors_while_silent else "without errors"
-        return (f"source {self.source} returned no items in its last {self.silent_runs} runs ({kind}) since "
-                f"{self.silent_since:%Y-%m-%d %H:%M}; it used to return {self.usual_items:.1f} items per run, "
-                f"last on {self.last_items_at:%Y-%m-%d}")
+    def signal(self) -> Signal:
+        """This silence as a `source_silent` signal, keyed by the source and the day the silence began, so the
+        same silence re-checked on later runs updates one alert instead of raising another."""
+        since = self.silent_since.date().isoformat()
+        facts = {"source": self.source, "silent_runs": self.silent_runs, "silent_since": self.silent_since.isoformat(),
+                 "last_items_at": self.last_items_at.isoformat(), "errors_while_silent": self.errors_while_silent}
+        return Signal(kind="source_silent", detector="source_silent", series=SeriesKey.of_source(self.source).text,
+                      period=period_of(self.silent_since.date(), "month"), occasion=since, direction="silent",
+                      observed=0.0, expected=float(self.usual_items), score=1.0,
+                      method=f"silent-source(runs>={self.silent_runs})", facts=facts,
+                      evidence={**facts, "silent_since": since, "usual_items": float(self.usual_items)})
 
 
 def health_history(store: Store, source: str | None = None) -> dict[str, list[SourceHealth]]:

@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from crawlers.spider_table import SPIDER_TABLE
 
 SOURCES_DIR = Path(__file__).parent / "sources"
 REGISTRY_FILE = SOURCES_DIR / "registry.yaml"
 DEMO_FILE = SOURCES_DIR / "demo.yaml"
 
-# Spider types and parsers a registry entry may name; kept here (not imported from the
-# spider modules) so loading the registry never imports Scrapy.
-SPIDER_TYPES = {"json_api", "xml_api", "html_list", "feed", "bulk_zip"}
-PARSERS = {"patentsview", "html_detail", "feed", "openalex", "federal_register", "epo_ops", "uspto_bulk", "kipris"}
+SPIDER_TYPES = set(SPIDER_TABLE)
+PARSERS = {p for row in SPIDER_TABLE.values() for p in row.parsers}
 
 _SCHEDULE_RE = re.compile(r"^(@(hourly|daily|weekly|monthly|yearly)|(\S+\s+){4}\S+)$")
 
@@ -46,6 +46,9 @@ class Source(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
     notes: str = ""
+    # Links to loopback and private addresses allowed: only for sources of a registry file that says
+    # `private_network: true` at its top (the demo and the tests, whose sites run on 127.0.0.1).
+    private_network: bool = False
 
     @field_validator("country")
     @classmethod
@@ -74,6 +77,19 @@ class Source(BaseModel):
         if v not in PARSERS:
             raise ValueError(f"unknown parser {v!r} (known: {', '.join(sorted(PARSERS))})")
         return v
+
+    @model_validator(mode="after")
+    def _settings_of_the_type(self) -> Source:
+        row = SPIDER_TABLE[self.spider]
+        if self.parser not in row.parsers:
+            raise ValueError(f"parser {self.parser!r} is not one the {self.spider} spider speaks "
+                             f"({', '.join(sorted(row.parsers))})")
+        try:
+            row.settings.model_validate(self.settings)
+        except ValidationError as e:
+            problems = "; ".join(f"settings.{'.'.join(str(p) for p in x['loc'])}: {x['msg']}" for x in e.errors()[:5])
+            raise ValueError(problems) from None
+        return self
 
     @field_validator("endpoint")
     @classmethod
@@ -110,12 +126,19 @@ def load_registry_file(path: Path | str, base_url: str | None = None) -> list[So
         raise RegistryError(f"{path}: not valid YAML: {e}") from e
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise RegistryError(f"{path}: expected a mapping with a 'sources' list")
+    private = data.get("private_network", False)
+    if not isinstance(private, bool):
+        raise RegistryError(f"{path}: private_network must be true or false")
     sources: list[Source] = []
     seen: dict[str, int] = {}
     for i, entry in enumerate(data["sources"]):
         where = f"entry {i + 1}" + (f" ({entry.get('id')!r})" if isinstance(entry, dict) and entry.get("id") else "")
         if not isinstance(entry, dict):
             raise RegistryError(f"{path}: {where}: expected a mapping, got {type(entry).__name__}")
+        if "private_network" in entry:
+            raise RegistryError(f"{path}: {where}: private_network is a setting of the whole registry file, "
+                                "never of one entry")
+        entry = {**entry, "private_network": private}
         if base_url is not None:
             entry = _substitute(entry, {"base_url": base_url.rstrip("/")})
         elif "{base_url}" in yaml.safe_dump(entry):

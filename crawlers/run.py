@@ -41,10 +41,11 @@ def run_job(job: dict) -> list[SourceHealth]:
     from scrapy.settings import Settings
 
     from crawlers import settings as project
-    from crawlers.spiders import spider_class
+    from crawlers.spider_table import spider_class
 
     settings = Settings()
     settings.setdict(project.project_settings(), priority="project")
+    settings.set("EWS_HOME", str(job["home"]), priority="project")
     if job.get("user_agent"):
         settings.set("USER_AGENT", job["user_agent"], priority="project")
     if os.environ.get("EWS_HTTPCACHE") == "1":
@@ -57,12 +58,12 @@ def run_job(job: dict) -> list[SourceHealth]:
         source = Source.model_validate(raw)
         try:
             base = spider_class(source.spider)
-            custom = project.settings_for_source(source.endpoint, source.settings.get("scrapy"))
+            custom = project.settings_for_source(source.endpoint, source.settings.get("scrapy"), source.spider)
             cls = type(f"{base.__name__}_{source.id.replace('-', '_').replace('.', '_')}", (base,),
                        {"custom_settings": custom, "name": source.id})
             crawler = process.create_crawler(cls)
             process.crawl(crawler, source=source.model_dump(), window_start=job["window_start"],
-                          window_end=job["window_end"], home=job["home"])
+                          window_end=job["window_end"])
             crawlers.append((source, crawler, None))
         except Exception as e:  # one bad source (unknown spider type, bad settings) must not stop the others
             crawlers.append((source, None, f"could not start: {type(e).__name__}: {e}"))

@@ -23,8 +23,10 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 DOWNLOAD_TIMEOUT = 60
-DOWNLOAD_MAXSIZE = 256 * 1024 * 1024   # bulk files are streamed separately; pages never get this big
-DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
+# Per source type in the spider table (settings_for_source); these hold for anything else. Bulk files
+# are streamed to disk separately (BULK_MAX_BYTES).
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"
@@ -34,14 +36,15 @@ HTTPCACHE_ENABLED = False              # EWS_HTTPCACHE=1 turns on Scrapy's cache
 HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 
-ITEM_PIPELINES = {
-    "crawlers.pipelines.ArchiveRawPipeline": 100,
-    "crawlers.pipelines.NormalizeDocumentsPipeline": 150,
-    "crawlers.pipelines.ValidateDocumentsPipeline": 200,
-    "crawlers.pipelines.NearDuplicatePipeline": 250,
-    "crawlers.pipelines.StoreDocumentsPipeline": 300,
-}
+EWS_HOME = None  # the data directory: set by crawlers.run from the job, read by the spiders and the pipeline
+ITEM_PIPELINES = {"crawlers.pipelines.CrawlChainPipeline": 300}
+# Only http(s) is ever downloaded: a link or redirect to file:, data:, ftp: or s3: has no handler at all
+# (OffsiteGuardMiddleware refuses them first; this is the second wall).
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 DOWNLOADER_MIDDLEWARES = {
+    # Every request (redirects included) on the source's registered http(s) hosts, or refused.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawlers.middlewares.OffsiteGuardMiddleware": 40,
     # Bulk files (requests with meta bulk_to_file) are streamed to disk, never held in memory.
     "crawlers.middlewares.BulkFileDownloaderMiddleware": 950,
 }
@@ -60,8 +63,16 @@ def project_settings() -> dict:
     return {k: v for k, v in globals().items() if k.isupper() and k not in ("LOCAL_HOSTS", "LOCAL_OVERRIDES")}
 
 
-def settings_for_source(endpoint: str, overrides: dict | None = None) -> dict:
-    """Per-spider settings: loopback gets LOCAL_OVERRIDES; a registry entry's settings.scrapy wins last."""
-    out = dict(LOCAL_OVERRIDES) if urlsplit(endpoint).hostname in LOCAL_HOSTS else {}
+def settings_for_source(endpoint: str, overrides: dict | None = None, spider: str | None = None) -> dict:
+    """Per-spider settings: the response caps of the source's type; loopback gets LOCAL_OVERRIDES; a
+    registry entry's settings.scrapy wins last."""
+    from crawlers.spider_table import SPIDER_TABLE
+
+    out: dict = {}
+    row = SPIDER_TABLE.get(spider or "")
+    if row is not None:
+        out.update(DOWNLOAD_MAXSIZE=row.max_response_bytes, DOWNLOAD_WARNSIZE=row.warn_response_bytes)
+    if urlsplit(endpoint).hostname in LOCAL_HOSTS:
+        out.update(LOCAL_OVERRIDES)
     out.update(overrides or {})
     return out

@@ -48,13 +48,13 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 
 from scipy import special
 
 from ews.kernel.names import normalise_applicant
 from ews.kernel.periods import period_of, period_range, to_period
 from ews.kernel.schema import Document, TaggedDocument, document_date
+from ews.kernel.text import HANGUL_RE, kiwi
 
 NONE = "none"
 BASE_PERIODS, ACTIVE_PERIODS = 3, 7
@@ -77,7 +77,6 @@ thereby therefor according relates related particular particularly respective re
 """.split())
 _TOKEN_RE = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]")
 _CHUNK_RE = re.compile(r"[.,;:!?()\[\]{}\"'/\n]+")
-_HANGUL_RE = re.compile(r"[\uac00-\ud7a3]")
 
 
 # ---------------------------------------------------------------------------------------------- terms
@@ -102,16 +101,9 @@ def english_terms(text: str, max_n: int = 3) -> set[str]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _kiwi():
-    from kiwipiepy import Kiwi  # heavy: loaded only when a Korean text is met
-
-    return Kiwi()
-
-
 def korean_terms(text: str, max_n: int = 3) -> set[str]:
     """Nouns (2+ characters) and runs of up to max_n adjacent nouns, by kiwipiepy."""
-    tokens = _kiwi().tokenize(text)
+    tokens = kiwi().tokenize(text)
     out: set[str] = set()
     run: list = []
 
@@ -136,8 +128,8 @@ def korean_terms(text: str, max_n: int = 3) -> set[str]:
 
 def document_terms(doc: Document) -> set[str]:
     text = f"{doc.title}\n{doc.text}"
-    if _HANGUL_RE.search(text):
-        return korean_terms(text) | english_terms(_HANGUL_RE.sub(" ", text))
+    if HANGUL_RE.search(text):
+        return korean_terms(text) | english_terms(HANGUL_RE.sub(" ", text))
     return english_terms(text)
 
 

@@ -1,7 +1,7 @@
 """Inventors moving abroad: a Korean inventor whose later strategic-technology filings are for a foreign applicant.
 
     from models.inventors import detect_inventor_moves
-    alerts = detect_inventor_moves(documents, tagged)      # list[ews.kernel.schema.Alert]
+    signals = detect_inventor_moves(documents, tagged)     # list[ews.kernel.schema.Signal], kind inventor_move
 
 Steps:
 
@@ -30,9 +30,10 @@ Steps:
    store; the explanation says exactly that and the tie is the weaker kind.
 
 Precision over recall (a false accusation is costly): every condition above
-errs towards silence. Each alert carries its evidence (patent ids, dates,
-applicants, countries, the tie). Ids are deterministic:
-`alert_id('inventor_abroad', 'inventor:<key>', <month of the first foreign filing>)`.
+errs towards silence. Each signal carries its evidence (patent ids, dates,
+applicants, countries, the tie); `alerts.build` makes the alert, with the
+deterministic id `alert_id('inventor_abroad', 'inventor:<key>', <month of the
+first foreign filing>)`.
 """
 from __future__ import annotations
 
@@ -43,9 +44,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ews.kernel.ids import alert_id
 from ews.kernel.names import normalise_applicant
-from ews.kernel.schema import Alert, Document, TaggedDocument
+from ews.kernel.schema import Document, Signal, TaggedDocument
+from ews.kernel.series import SeriesKey
+from ews.kernel.text import HANGUL_FIRST, is_hangul_syllable
 
 DETECTOR = "inventor_abroad"
 HOME = "KR"
@@ -88,7 +90,7 @@ _NONWORD = re.compile(r"[^\w\s,]|_|\d")
 def _romanise_hangul(text: str) -> str:
     out = []
     for ch in text:
-        code = ord(ch) - 0xAC00
+        code = ord(ch) - HANGUL_FIRST
         if 0 <= code < 11172:
             out.append(_RR_INITIAL[code // 588] + _RR_MEDIAL[(code % 588) // 28] + _RR_FINAL[code % 28])
         elif ch.strip():
@@ -109,7 +111,7 @@ def person_key(name: str) -> str:
     if not s:
         return ""
     compact = s.replace(" ", "")
-    if compact and all(0xAC00 <= ord(c) <= 0xD7A3 for c in compact) and 2 <= len(compact) <= 4:
+    if compact and all(is_hangul_syllable(c) for c in compact) and 2 <= len(compact) <= 4:
         # a Hangul name: surname first (one syllable; the two-syllable surnames are too rare to guess)
         surname = _HANGUL_SURNAMES.get(compact[0], _romanise_hangul(compact[0]).upper())
         return f"{surname} {_fold_given(_romanise_hangul(compact[1:]))}"
@@ -302,9 +304,9 @@ def find_moves(documents: Iterable[Document], tagged: Iterable[TaggedDocument], 
     return moves
 
 
-def move_alert(move: Move, now: dt.datetime | None = None) -> Alert:
-    now = now or dt.datetime.now(dt.UTC)
-    series = f"inventor:{move.key}"
+def move_signal(move: Move) -> Signal:
+    """One move as an `inventor_move` signal (worded and scored into an alert by `alerts.build`)."""
+    series = SeriesKey.of_inventor(move.key).text
     first = move.abroad[0]
     home_apps = sorted({a for m in move.home for a, _ in m.applicants})
     foreign_apps = sorted({f"{a} ({c})" for m in move.abroad for a, c in m.applicants})
@@ -313,43 +315,37 @@ def move_alert(move: Move, now: dt.datetime | None = None) -> Alert:
     # confidence grows with the Korean history, the foreign filings and the strength of the tie
     strength = 1.0 if move.tie.startswith("shared co-inventor") else 0.8
     score = round(min(1.0, strength * (1.0 - 0.5 ** (len(move.home) + len(move.abroad) - 1))), 4)
-    severity = round(min(1.0, score * (0.6 + 0.1 * min(len(move.abroad), 4))), 4)
-    explanation = (f"Inventor {first.name} ({move.key}) filed {len(move.home)} patents with Korean applicants or a "
-                   f"Korean address ({', '.join(home_apps)}; {move.home[0].date} to {move.home[-1].date}), then from "
-                   f"{first.date} {len(move.abroad)} in {', '.join(move.technologies)} for "
-                   f"{', '.join(foreign_apps)}. Tie: {move.tie}.")
-    return Alert(
-        id=alert_id(DETECTOR, series, move.period), detector=DETECTOR, series=series, period=move.period,
-        direction="move", observed=float(len(move.abroad)), expected=0.0, score=score, severity=severity,
-        method=f"{DETECTOR}(min_prior=2,tie=co-inventor|unique-name-in-data+technology)", explanation=explanation,
-        evidence={"detector": DETECTOR, "kind": "inventor_abroad", "inventor": move.key,
-                  "technology": move.technologies[0] if move.technologies else None,
-                  "field": move.technologies[0].split(".")[0] if move.technologies else None,
-                  "facet": f"inventor:{move.key}", "observed": float(len(move.abroad)), "expected": 0.0,
-                  # the shape `alerts.build` folds re-detections by (one occurrence per period)
-                  "occurrences": {move.period: {"observed": float(len(move.abroad)), "expected": 0.0, "lower": None,
-                                                "upper": None, "score": score, "severity": severity}},
-                  "last_period": move.period,
-                  "contributors": {"documents": [{"id": m.doc_id, "title": m.number, "url": None, "kind": "patent"}
-                                                 for m in move.abroad[:5]],
-                                   "documents_total": len(move.abroad),
-                                   "top_applicants": [{"name": a, "documents": sum(1 for m in move.abroad
-                                                                                   if a in m.applicant_keys)}
-                                                      for a in sorted({a for m in move.abroad
-                                                                       for a in m.applicant_keys})]},
-                  "names": sorted({m.name for m in move.home + move.abroad}),
-                  "technologies": move.technologies, "tie": move.tie, "countries": countries,
-                  "home_applicants": home_apps, "foreign_applicants": foreign_apps,
-                  "home_patents": [m.evidence() for m in move.home],
-                  "foreign_patents": [m.evidence() for m in move.abroad],
-                  "first_foreign_filing": first.date.isoformat()},
-        first_seen=now, last_seen=now)
+    facts = {"name": first.name, "inventor": move.key, "home_filings": len(move.home), "home_applicants": home_apps,
+             "home_from": move.home[0].date.isoformat(), "home_to": move.home[-1].date.isoformat(),
+             "first_foreign_filing": first.date.isoformat(), "foreign_filings": len(move.abroad),
+             "technologies": move.technologies, "foreign_applicants": foreign_apps, "tie": move.tie}
+    evidence = {"kind": DETECTOR, "inventor": move.key,
+                "technology": move.technologies[0] if move.technologies else None,
+                "field": move.technologies[0].split(".")[0] if move.technologies else None,
+                "facet": series,
+                "contributors": {"documents": [{"id": m.doc_id, "title": m.number, "url": None, "kind": "patent"}
+                                               for m in move.abroad[:5]],
+                                 "documents_total": len(move.abroad),
+                                 "document_ids": sorted(m.doc_id for m in move.abroad),
+                                 "top_applicants": [{"name": a, "documents": sum(1 for m in move.abroad
+                                                                                 if a in m.applicant_keys)}
+                                                    for a in sorted({a for m in move.abroad
+                                                                     for a in m.applicant_keys})]},
+                "names": sorted({m.name for m in move.home + move.abroad}),
+                "technologies": move.technologies, "tie": move.tie, "countries": countries,
+                "home_applicants": home_apps, "foreign_applicants": foreign_apps,
+                "home_patents": [m.evidence() for m in move.home],
+                "foreign_patents": [m.evidence() for m in move.abroad],
+                "first_foreign_filing": first.date.isoformat()}
+    return Signal(kind="inventor_move", detector=DETECTOR, series=series, period=move.period, direction="move",
+                  observed=float(len(move.abroad)), expected=0.0, score=score,
+                  method=f"{DETECTOR}(min_prior=2,tie=co-inventor|unique-name-in-data+technology)", facts=facts,
+                  evidence=evidence)
 
 
 def detect_inventor_moves(documents: Iterable[Document], tagged: Iterable[TaggedDocument],
-                          min_prior: int = 2) -> list[Alert]:
-    """Alerts for inventors moving abroad (see the module doc), sorted by id."""
+                          min_prior: int = 2) -> list[Signal]:
+    """Signals of inventors moving abroad (see the module doc), one per inventor and period, in key order."""
     moves = find_moves(list(documents), list(tagged), min_prior=min_prior)
-    now = dt.datetime.now(dt.UTC)
-    alerts = {a.id: a for a in (move_alert(m, now) for m in moves)}
-    return [alerts[k] for k in sorted(alerts)]
+    signals = {(s.series, s.period): s for s in (move_signal(m) for m in moves)}
+    return [signals[k] for k in sorted(signals)]

@@ -66,29 +66,58 @@ def validation_summary(e: Exception) -> str:
     return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
+MAX_JSON_BYTES = 128 * 1024 * 1024
+MAX_JSON_DEPTH = 64  # the APIs we read nest five levels deep; 100k-deep nesting is an attack
+
+
+def _json_depth_ok(body: bytes, limit: int) -> bool:
+    """Cheap bracket-depth scan (strings skipped) so json never recurses into hostile nesting."""
+    import re
+
+    depth = 0
+    for m in re.finditer(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', body):
+        t = m.group(0)
+        if t in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return False
+        elif t in (b"]", b"}"):
+            depth -= 1
+    return True
+
+
 def json_object(body: bytes, ctx: PageContext) -> dict:
     """A JSON API response that must be an object; anything else is a parse error naming the page."""
     import json
 
+    if len(body) > MAX_JSON_BYTES:
+        raise HostileInput(f"{ctx.where}: JSON of {len(body)} bytes exceeds the {MAX_JSON_BYTES}-byte limit")
+    if not _json_depth_ok(body, MAX_JSON_DEPTH):
+        raise HostileInput(f"{ctx.where}: JSON nested deeper than {MAX_JSON_DEPTH} levels; refused")
     try:
         obj = json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
-        raise ParseError(f"{ctx.where}: response is not JSON: {e}") from None
+        raise ParseError(f"{ctx.where}: response is not JSON: {str(e)[:200]}") from None
+    except RecursionError:
+        raise HostileInput(f"{ctx.where}: JSON nested too deeply; refused") from None
     if not isinstance(obj, dict):
         raise ParseError(f"{ctx.where}: expected a JSON object, got {type(obj).__name__}")
     return obj
 
 
+# What a record converter may raise on a record of an unexpected shape: the record's error, never the page's.
+RECORD_ERRORS = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError, OverflowError)
+
+
 def add_records(page: ApiPage, results: list, convert, ctx: PageContext, what: str, key: str) -> None:
     """Convert each result to a Document; a bad one becomes an error naming its position and `key`,
-    and the rest of the page is kept."""
-    from pydantic import ValidationError
-
+    and the rest of the page is kept (pydantic's ValidationError is a ValueError)."""
     for i, rec in enumerate(results):
         try:
             if not isinstance(rec, dict):
                 raise ValueError(f"expected an object, got {type(rec).__name__}")
             page.documents.append(convert(rec, ctx))
-        except (ValueError, ValidationError) as e:
+        except RECORD_ERRORS as e:
             ident = rec.get(key) if isinstance(rec, dict) else "?"
-            page.errors.append(f"{ctx.where}: {what} #{i} ({ident}): {validation_summary(e)}")
+            ident = ident if isinstance(ident, (str, int)) and not isinstance(ident, bool) else "?"
+            page.errors.append(f"{ctx.where}: {what} #{i} ({str(ident)[:80]}): {validation_summary(e)}")

@@ -15,7 +15,7 @@ import json
 from urllib.parse import urlencode
 
 from crawlers.parsers.base import ApiPage, PageContext, ParseError, window_params
-from crawlers.parsers.patent_xml import parse_epo_exchange
+from crawlers.parsers.patent_xml import epo_exchange_documents
 from crawlers.parsers.xmlsafe import local, parse_xml
 
 OPS_MAX_RESULTS = 2000
@@ -79,7 +79,8 @@ def parse_search(body: bytes, ctx: PageContext) -> ApiPage:
         raise ParseError(f"{ctx.where}: bad total-result-count {search.get('total-result-count')!r}") from None
     rng = next(search.iter("{*}range"), None)
     end = int(rng.get("end")) if rng is not None and (rng.get("end") or "").isdigit() else 0
-    page = ApiPage(documents=parse_epo_exchange(body, ctx), total=total)
+    docs, errors = epo_exchange_documents(root, ctx)
+    page = ApiPage(documents=docs, errors=errors, total=total)
     if end and end < min(total, OPS_MAX_RESULTS):
         page.extra["next_first"] = end + 1
     if total > OPS_MAX_RESULTS:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode, urlsplit
 
+from pydantic import BaseModel, ConfigDict
+
 from crawlers.parsers.base import ApiPage, PageContext, ParseError, add_records, json_object
 from ews.kernel.schema import Document
 
@@ -41,17 +43,39 @@ def _date(v) -> dt.date | None:
         return None
 
 
-def record_to_document(rec: dict, ctx: PageContext) -> Document:
-    number = str(rec.get("document_number") or "").strip()
+class _Record(BaseModel):
+    """The shape of the fields read; the API may add others."""
+    model_config = ConfigDict(extra="allow")
+
+
+class Agency(_Record):
+    name: str | None = None
+    raw_name: str | None = None
+
+
+class FederalRegisterRecord(_Record):
+    document_number: str
+    title: str | None = None
+    abstract: str | None = None
+    publication_date: str | None = None
+    type: str | None = None
+    agencies: list[Agency] | None = None
+    html_url: str | None = None
+
+
+def record_to_document(raw: dict, ctx: PageContext) -> Document:
+    rec = FederalRegisterRecord.model_validate(raw)
+    number = rec.document_number.strip()
     if not number:
         raise ValueError("record without document_number")
-    published = _date(rec.get("publication_date"))
-    agencies = [a.get("name") or a.get("raw_name") for a in rec.get("agencies") or [] if isinstance(a, dict)]
-    title = " ".join(str(rec.get("title") or "").split())
-    text = " ".join(str(rec.get("abstract") or "").split())
+    published = _date(rec.publication_date)
+    agencies = [a.name or a.raw_name for a in rec.agencies or []]
+    agencies = [a for a in agencies if a]
+    title = " ".join((rec.title or "").split())
+    text = " ".join((rec.abstract or "").split())
     if agencies and not text:
-        text = f"{rec.get('type') or 'Document'} of {', '.join(a for a in agencies if a)}."
-    return Document.build(source=ctx.source, source_key=number, kind=ctx.kind, url=rec.get("html_url") or None,
+        text = f"{rec.type or 'Document'} of {', '.join(agencies)}."
+    return Document.build(source=ctx.source, source_key=number, kind=ctx.kind, url=rec.html_url or None,
                           title=title, text=text, lang="en", published=published or ctx.fetched_at.date(),
                           published_basis="stated" if published else "inferred", fetched_at=ctx.fetched_at,
                           jurisdiction="US")

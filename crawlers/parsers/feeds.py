@@ -4,9 +4,7 @@ from __future__ import annotations
 import html
 import re
 
-from pydantic import ValidationError
-
-from crawlers.parsers.base import PageContext, ParseError
+from crawlers.parsers.base import RECORD_ERRORS, PageContext, ParseError, validation_summary
 from crawlers.parsers.dates import parse_date, parse_datetime
 from crawlers.parsers.xmlsafe import local, parse_xml
 from ews.kernel.schema import Document
@@ -53,8 +51,8 @@ def parse_feed(body: bytes, ctx: PageContext) -> tuple[list[Document], list[str]
     for i, it in enumerate(items):
         try:
             docs.append(_item(it, ctx))
-        except (ValueError, ValidationError) as e:
-            errors.append(f"{ctx.where}: feed item #{i}: {str(e).splitlines()[0]}")
+        except RECORD_ERRORS as e:
+            errors.append(f"{ctx.where}: feed item #{i}: {validation_summary(e)}")
     return docs, errors
 
 

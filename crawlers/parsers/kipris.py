@@ -14,9 +14,7 @@ import datetime as dt
 import re
 from urllib.parse import urlencode
 
-from pydantic import ValidationError
-
-from crawlers.parsers.base import ApiPage, PageContext, ParseError, validation_summary
+from crawlers.parsers.base import RECORD_ERRORS, ApiPage, PageContext, ParseError, validation_summary
 from crawlers.parsers.xmlsafe import local, parse_xml
 from ews.kernel.schema import Document, Party, PatentInfo, normalize_cpc
 
@@ -96,13 +94,13 @@ def parse_kipris(body: bytes, ctx: PageContext) -> ApiPage:
         f = _kids(item)
         try:
             page.documents.append(item_to_document(f, ctx))
-        except (ValueError, ValidationError) as e:
-            page.errors.append(f"{ctx.where}: item #{i} ({f.get('applicationNumber', '?')}): {validation_summary(e)}")
+        except RECORD_ERRORS as e:
+            page.errors.append(f"{ctx.where}: item #{i} ({f.get('applicationNumber', '?')[:80]}): {validation_summary(e)}")
     try:
         total, n, rows = int(meta.get("totalCount") or 0), int(meta.get("pageNo") or 1), int(meta.get("numOfRows") or 0)
     except ValueError:
         raise ParseError(f"{ctx.where}: non-numeric paging fields {meta}") from None
     page.total = total
-    if rows and n * rows < total and page.documents + page.errors:
+    if rows > 0 and n > 0 and n * rows < total and page.documents + page.errors:
         page.extra["next_page"] = n + 1
     return page

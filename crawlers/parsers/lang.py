@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ews.kernel.text import is_hangul
+
 MIN_LETTERS = 12  # below this a text says too little about its language
 
 _STOPWORDS = {
@@ -35,7 +37,7 @@ def script_counts(text: str) -> Counter:
     c: Counter = Counter()
     for ch in text:
         o = ord(ch)
-        if 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
+        if is_hangul(ch):
             c["hangul"] += 1
         elif 0x3040 <= o <= 0x30FF or 0x31F0 <= o <= 0x31FF or 0xFF66 <= o <= 0xFF9D:
             c["kana"] += 1

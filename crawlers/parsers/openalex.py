@@ -11,6 +11,8 @@ import datetime as dt
 from collections import Counter
 from urllib.parse import urlencode
 
+from pydantic import BaseModel, ConfigDict
+
 from crawlers.parsers.base import ApiPage, PageContext, ParseError, add_records, json_object, window_params
 from ews.kernel.schema import Document
 
@@ -50,37 +52,66 @@ def _date(v) -> dt.date | None:
         return None
 
 
-def work_countries(rec: dict) -> list[str]:
+class _Record(BaseModel):
+    """The shape of the fields read; the API may add others."""
+    model_config = ConfigDict(extra="allow")
+
+
+class Institution(_Record):
+    display_name: str | None = None
+    country_code: str | None = None
+
+
+class Authorship(_Record):
+    institutions: list[Institution] | None = None
+    countries: list[str] | None = None
+
+
+class Location(_Record):
+    landing_page_url: str | None = None
+
+
+class Work(_Record):
+    id: str
+    doi: str | None = None
+    title: str | None = None
+    display_name: str | None = None
+    publication_date: str | None = None
+    language: str | None = None
+    abstract_inverted_index: dict[str, list] | None = None
+    authorships: list[Authorship] | None = None
+    primary_location: Location | None = None
+
+
+def work_countries(work: Work) -> list[str]:
     """Institution countries of the authors, in author order (duplicates kept: they weigh the majority)."""
     out = []
-    for a in rec.get("authorships") or []:
-        if not isinstance(a, dict):
-            continue
-        codes = [i.get("country_code") for i in a.get("institutions") or [] if isinstance(i, dict)]
-        codes = [c for c in codes if isinstance(c, str) and len(c) == 2] or [
-            c for c in a.get("countries") or [] if isinstance(c, str) and len(c) == 2]
+    for a in work.authorships or []:
+        codes = [i.country_code for i in a.institutions or [] if i.country_code and len(i.country_code) == 2]
+        codes = codes or [c for c in a.countries or [] if len(c) == 2]
         out.extend(c.upper() for c in dict.fromkeys(codes))
     return out
 
 
 def work_to_document(rec: dict, ctx: PageContext) -> Document:
-    oid = str(rec.get("id") or "").strip()
+    work = Work.model_validate(rec)
+    oid = work.id.strip()
     if not oid:
         raise ValueError("work without id")
     key = oid.rsplit("/", 1)[-1]
-    published = _date(rec.get("publication_date"))
-    title = " ".join(str(rec.get("title") or rec.get("display_name") or "").split())
-    text = abstract_from_inverted_index(rec.get("abstract_inverted_index"))
-    countries = work_countries(rec)
+    published = _date(work.publication_date)
+    title = " ".join((work.title or work.display_name or "").split())
+    text = abstract_from_inverted_index(work.abstract_inverted_index)
+    countries = work_countries(work)
     # The country of the work: the most frequent institution country, the first author's on a tie.
     jurisdiction = ctx.jurisdiction
     if countries:
         counts = Counter(countries)
         top = max(counts.values())
         jurisdiction = next(c for c in countries if counts[c] == top)
-    loc = rec.get("primary_location") if isinstance(rec.get("primary_location"), dict) else {}
-    url = rec.get("doi") or loc.get("landing_page_url") or oid
-    lang = rec.get("language") if isinstance(rec.get("language"), str) and len(rec["language"]) == 2 else None
+    loc = work.primary_location or Location()
+    url = work.doi or loc.landing_page_url or oid
+    lang = work.language if work.language and len(work.language) == 2 else None
     return Document.build(source=ctx.source, source_key=key, kind=ctx.kind, url=url, title=title, text=text,
                           lang=lang, published=published or ctx.fetched_at.date(),
                           published_basis="stated" if published else "inferred", fetched_at=ctx.fetched_at,
@@ -98,6 +129,6 @@ def parse_openalex(body: bytes, ctx: PageContext) -> ApiPage:
     page = ApiPage(total=meta.get("count") if isinstance(meta.get("count"), int) else None)
     add_records(page, results, work_to_document, ctx, "work", "id")
     cursor = meta.get("next_cursor")
-    if cursor and results:
-        page.extra["next_cursor"] = str(cursor)
+    if cursor and isinstance(cursor, (str, int)) and results:
+        page.extra["next_cursor"] = str(cursor)[:2000]
     return page

@@ -18,7 +18,7 @@ from typing import IO
 
 from lxml import etree
 
-from crawlers.parsers.base import PageContext, ParseError
+from crawlers.parsers.base import RECORD_ERRORS, HostileInput, PageContext, ParseError, validation_summary
 from crawlers.parsers.xmlsafe import parse_xml
 from ews.kernel.schema import Document, Party, PatentInfo, normalize_cpc
 
@@ -118,31 +118,68 @@ def _party(el, country_paths=("address/country", "residence/country-code", "coun
 
 _DOC_START = re.compile(rb"<\?xml[^>]*\?>")
 
+# Caps of the bulk path. A weekly USPTO file is 0.1-1.5 GB zipped and XML compresses about 10:1; one
+# document is at most a few MB and its longest line a few hundred KB. Anything far beyond is refused
+# while streaming, before it is held: a 6 MB zip holding one 6 GiB line used to exhaust memory.
+MAX_DOC_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_MEMBER_BYTES = 32 * 1024**3
+MAX_RATIO = 200          # decompressed bytes per compressed byte of a member
+RATIO_SLACK = 16 * 1024 * 1024  # small members compress oddly; the ratio guard starts above this
 
-def iter_bulk_documents(stream: IO[bytes], max_doc_bytes: int = 64 * 1024 * 1024) -> Iterator[bytes]:
+
+def iter_bulk_documents(stream: IO[bytes], max_doc_bytes: int = MAX_DOC_BYTES,
+                        max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes]:
     """Split a concatenation of XML documents (a USPTO weekly file) into one bytes object per document."""
     buf: list[bytes] = []
     size = 0
-    for line in stream:
+    while True:
+        line = stream.readline(max_line_bytes + 1)
+        if not line:
+            break
+        if len(line) > max_line_bytes:
+            raise HostileInput(f"a line of the bulk file exceeds {max_line_bytes} bytes; refused")
         if line.lstrip().startswith(b"<?xml") and buf:
             yield b"".join(buf)
             buf, size = [], 0
         buf.append(line)
         size += len(line)
         if size > max_doc_bytes:
-            raise ParseError(f"one document in the bulk file exceeds {max_doc_bytes} bytes; refusing to buffer it")
-    if buf and b"".join(buf).strip():
-        yield b"".join(buf)
+            raise HostileInput(f"one document in the bulk file exceeds {max_doc_bytes} bytes; refusing to buffer it")
+    if buf:
+        doc = b"".join(buf)
+        if doc.strip():
+            yield doc
 
 
-def iter_bulk_zip(path, max_doc_bytes: int = 64 * 1024 * 1024) -> Iterator[tuple[str, bytes]]:
+class _Capped:
+    """A zip member's stream that stops at MAX_MEMBER_BYTES and at MAX_RATIO times its compressed size."""
+
+    def __init__(self, member, info, max_bytes: int, max_ratio: int):
+        self.member, self.read_bytes = member, 0
+        self.limit = min(max_bytes, max(RATIO_SLACK, info.compress_size * max_ratio))
+        self.name = info.filename
+
+    def readline(self, limit: int = -1) -> bytes:
+        line = self.member.readline(limit)
+        self.read_bytes += len(line)
+        if self.read_bytes > self.limit:
+            raise HostileInput(f"{self.name}: decompresses beyond {self.limit} bytes (a decompression bomb?); refused")
+        return line
+
+
+def iter_bulk_zip(path, max_doc_bytes: int = MAX_DOC_BYTES, max_line_bytes: int = MAX_LINE_BYTES,
+                  max_member_bytes: int = MAX_MEMBER_BYTES, max_ratio: int = MAX_RATIO) -> Iterator[tuple[str, bytes]]:
     """(member name, document bytes) for every XML document in every .xml/.sgm member of a zip, streamed."""
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():
             if info.is_dir() or not info.filename.lower().endswith((".xml", ".sgm", ".sgml", ".txt")):
                 continue
+            if info.file_size > max_member_bytes:
+                raise HostileInput(f"{info.filename}: declares {info.file_size} bytes, over {max_member_bytes}; refused")
             with zf.open(info) as member:
-                for doc in iter_bulk_documents(member, max_doc_bytes):
+                capped = _Capped(member, info, max_member_bytes, max_ratio)
+                for doc in iter_bulk_documents(capped, max_doc_bytes, max_line_bytes):
                     yield info.filename, doc
 
 
@@ -300,48 +337,64 @@ def _epo_parties(container, tag: str) -> list[Party]:
 
 def parse_epo_exchange(body: bytes, ctx: PageContext) -> list[Document]:
     """EPO OPS biblio / search-with-biblio responses (exchange-documents) → patent Documents."""
-    root = parse_xml(body, ctx.where)
-    docs = []
-    for ex in root.iter("{*}exchange-document"):
-        if ex.get("status") == "not found":
+    return epo_exchange_documents(parse_xml(body, ctx.where), ctx)[0]
+
+
+def epo_exchange_documents(root, ctx: PageContext) -> tuple[list[Document], list[str]]:
+    """(documents, per-record errors) of every exchange-document under `root`; a bad one costs only itself."""
+    docs, errors = [], []
+    for i, ex in enumerate(root.iter("{*}exchange-document")):
+        try:
+            doc = _epo_document(ex, ctx)
+        except RECORD_ERRORS as e:
+            errors.append(f"{ctx.where}: exchange-document #{i} ({str(ex.get('doc-number'))[:40]}): "
+                          f"{validation_summary(e)}")
             continue
-        bib = _f(ex, "bibliographic-data")
-        country, number, kind = ex.get("country"), ex.get("doc-number"), ex.get("kind")
-        pub = None
-        for d in _fa(bib, "publication-reference/document-id"):
-            if d.get("document-id-type") == "docdb":
-                pub = d
-        pub_date = _date(_t(_f(pub, "date")))
-        app_date, app_number = None, None
-        for d in _fa(bib, "application-reference/document-id"):
-            app_date = app_date or _date(_t(_f(d, "date")))
-            if d.get("document-id-type") == "docdb":
-                app_number = f"{_t(_f(d, 'country'))}{_t(_f(d, 'doc-number'))}"
-        prio = [_date(_t(e)) for pc in _fa(bib, "priority-claims/priority-claim") for e in _desc(pc, "date")]
-        cpc = [_structured_class(c) for c in _fa(bib, "patent-classifications/patent-classification")]
-        ipc = [_compact_ipc(_t(c)) for c in _fa(bib, "classifications-ipcr/classification-ipcr")]
-        titles = {t.get("{http://www.w3.org/XML/1998/namespace}lang") or t.get("lang"): _t(t)
-                  for t in _fa(bib, "invention-title")}
-        abstracts = {a.get("lang"): _t(a) for a in _fa(ex, "abstract")}
-        lang = "en" if "en" in titles or "en" in abstracts else (next(iter(titles), None) or ctx.lang)
-        title = titles.get("en") or next(iter(titles.values()), "")
-        text = abstracts.get("en") or next(iter(abstracts.values()), "")
-        if not (title or text):
-            title = f"{country}{number}{kind}"
-        key = f"{country}{number}{kind}"
-        info = PatentInfo(application_number=app_number, application_date=app_date,
-                          publication_number=key, publication_date=pub_date,
-                          priority_date=min((d for d in prio if d), default=None),
-                          applicants=_epo_parties(_f(bib, "parties"), "applicant"),
-                          inventors=_epo_parties(_f(bib, "parties"), "inventor"),
-                          cpc=_classes(x for x in cpc if x), ipc=_classes(x for x in ipc if x))
-        docs.append(Document.build(source=ctx.source, source_key=key, kind="patent",
-                                   url=f"https://worldwide.espacenet.com/patent/search?q=pn%3D{key}",
-                                   title=title, text=text, lang=lang if lang and len(lang) == 2 else None,
-                                   published=pub_date, published_basis="stated" if pub_date else "inferred",
-                                   fetched_at=ctx.fetched_at, jurisdiction=_country(country) or ctx.jurisdiction,
-                                   patent=info))
-    return docs
+        if doc is not None:
+            docs.append(doc)
+    return docs, errors
+
+
+def _epo_document(ex, ctx: PageContext) -> Document | None:
+    """One exchange-document → a patent Document (None: OPS says 'not found')."""
+    if ex.get("status") == "not found":
+        return None
+    bib = _f(ex, "bibliographic-data")
+    country, number, kind = ex.get("country"), ex.get("doc-number"), ex.get("kind")
+    pub = None
+    for d in _fa(bib, "publication-reference/document-id"):
+        if d.get("document-id-type") == "docdb":
+            pub = d
+    pub_date = _date(_t(_f(pub, "date")))
+    app_date, app_number = None, None
+    for d in _fa(bib, "application-reference/document-id"):
+        app_date = app_date or _date(_t(_f(d, "date")))
+        if d.get("document-id-type") == "docdb":
+            app_number = f"{_t(_f(d, 'country'))}{_t(_f(d, 'doc-number'))}"
+    prio = [_date(_t(e)) for pc in _fa(bib, "priority-claims/priority-claim") for e in _desc(pc, "date")]
+    cpc = [_structured_class(c) for c in _fa(bib, "patent-classifications/patent-classification")]
+    ipc = [_compact_ipc(_t(c)) for c in _fa(bib, "classifications-ipcr/classification-ipcr")]
+    titles = {t.get("{http://www.w3.org/XML/1998/namespace}lang") or t.get("lang"): _t(t)
+              for t in _fa(bib, "invention-title")}
+    abstracts = {a.get("lang"): _t(a) for a in _fa(ex, "abstract")}
+    lang = "en" if "en" in titles or "en" in abstracts else (next(iter(titles), None) or ctx.lang)
+    title = titles.get("en") or next(iter(titles.values()), "")
+    text = abstracts.get("en") or next(iter(abstracts.values()), "")
+    if not (title or text):
+        title = f"{country}{number}{kind}"
+    key = f"{country}{number}{kind}"
+    info = PatentInfo(application_number=app_number, application_date=app_date,
+                      publication_number=key, publication_date=pub_date,
+                      priority_date=min((d for d in prio if d), default=None),
+                      applicants=_epo_parties(_f(bib, "parties"), "applicant"),
+                      inventors=_epo_parties(_f(bib, "parties"), "inventor"),
+                      cpc=_classes(x for x in cpc if x), ipc=_classes(x for x in ipc if x))
+    return Document.build(source=ctx.source, source_key=key, kind="patent",
+                          url=f"https://worldwide.espacenet.com/patent/search?q=pn%3D{key}",
+                          title=title, text=text, lang=lang if lang and len(lang) == 2 else None,
+                          published=pub_date, published_basis="stated" if pub_date else "inferred",
+                          fetched_at=ctx.fetched_at, jurisdiction=_country(country) or ctx.jurisdiction,
+                          patent=info)
 
 
 # ------------------------------------------------------------------- USPTO Patent Public Search JSON

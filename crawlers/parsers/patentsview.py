@@ -9,9 +9,9 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, StrictInt
 
-from crawlers.parsers.base import PageContext, ParseError, json_object
+from crawlers.parsers.base import ApiPage, PageContext, ParseError, add_records, json_object
 from ews.kernel.schema import Document, Party, PatentInfo
 
 FIELDS = [
@@ -59,68 +59,101 @@ def _date(value) -> dt.date | None:
         return None
 
 
-def _first(value):
-    if isinstance(value, list):
-        return value[0] if value else None
-    return value
+class _Record(BaseModel):
+    """The shape of the fields read; the API may add others."""
+    model_config = ConfigDict(extra="allow")
 
 
-def patent_to_document(rec: dict, ctx: PageContext) -> Document:
-    pid = str(rec.get("patent_id") or "").strip()
+class Assignee(_Record):
+    assignee_organization: str | None = None
+    assignee_individual_name_first: str | None = None
+    assignee_individual_name_last: str | None = None
+    assignee_country: str | None = None
+
+
+class Inventor(_Record):
+    inventor_name_first: str | None = None
+    inventor_name_last: str | None = None
+    inventor_country: str | None = None
+
+
+class Application(_Record):
+    filing_date: str | None = None
+    application_id: str | None = None
+
+
+class CpcEntry(_Record):
+    cpc_group_id: str | None = None
+
+
+class PatentRecord(_Record):
+    patent_id: str | StrictInt
+    patent_title: str | None = None
+    patent_abstract: str | None = None
+    patent_date: str | None = None
+    application: list[Application] | Application | None = None
+    assignees: list[Assignee] | None = None
+    inventors: list[Inventor] | None = None
+    cpc_current: list[CpcEntry] | None = None
+
+
+def _country(v: str | None) -> str | None:
+    return v.strip() if v and v.strip() else None
+
+
+def patent_to_document(raw: dict, ctx: PageContext) -> Document:
+    rec = PatentRecord.model_validate(raw)
+    pid = str(rec.patent_id).strip()
     if not pid:
         raise ValueError("record without patent_id")
-    app = _first(rec.get("application")) or {}
+    app = rec.application[0] if isinstance(rec.application, list) and rec.application else rec.application
+    app = app if isinstance(app, Application) else Application()
     applicants = []
-    for a in rec.get("assignees") or []:
-        name = a.get("assignee_organization") or " ".join(
-            x for x in (a.get("assignee_individual_name_first"), a.get("assignee_individual_name_last")) if x)
-        if name:
-            applicants.append(Party(name=name.strip(), country=a.get("assignee_country") or None))
+    for a in rec.assignees or []:
+        name = a.assignee_organization or " ".join(
+            x for x in (a.assignee_individual_name_first, a.assignee_individual_name_last) if x)
+        if name and name.strip():
+            applicants.append(Party(name=name.strip(), country=_country(a.assignee_country)))
     inventors = []
-    for p in rec.get("inventors") or []:
-        name = " ".join(x for x in (p.get("inventor_name_first"), p.get("inventor_name_last")) if x).strip()
+    for p in rec.inventors or []:
+        name = " ".join(x for x in (p.inventor_name_first, p.inventor_name_last) if x).strip()
         if name:
-            inventors.append(Party(name=name, country=p.get("inventor_country") or None))
-    cpc = [c["cpc_group_id"] for c in rec.get("cpc_current") or [] if c.get("cpc_group_id")]
-    granted = _date(rec.get("patent_date"))
+            inventors.append(Party(name=name, country=_country(p.inventor_country)))
+    cpc = [c.cpc_group_id for c in rec.cpc_current or [] if c.cpc_group_id]
+    granted = _date(rec.patent_date)
     url_tmpl = ctx.settings.get("document_url")
     return Document.build(
         source=ctx.source, source_key=pid, kind="patent",
         url=url_tmpl.format(patent_id=pid) if url_tmpl else None,
-        title=(rec.get("patent_title") or "").strip(), text=(rec.get("patent_abstract") or "").strip(),
+        title=(rec.patent_title or "").strip(), text=(rec.patent_abstract or "").strip(),
         lang="en", published=granted, published_basis="stated" if granted else "inferred",
         fetched_at=ctx.fetched_at, jurisdiction="US",
-        patent=PatentInfo(application_number=app.get("application_id"), application_date=_date(app.get("filing_date")),
+        patent=PatentInfo(application_number=app.application_id, application_date=_date(app.filing_date),
                           publication_number=f"US{pid}", publication_date=granted, grant_date=granted,
                           applicants=applicants, inventors=inventors, cpc=cpc))
+
+
+def _int(v, default: int) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else default
 
 
 def parse_patentsview(body: bytes, ctx: PageContext) -> PatentPage:
     """One API response page → Documents; a bad record is reported, the rest of the page is kept."""
     obj = json_object(body, ctx)
     if obj.get("error"):
-        raise ParseError(f"{ctx.where}: API error: {obj.get('reason') or obj.get('message') or obj}")
+        raise ParseError(f"{ctx.where}: API error: {str(obj.get('reason') or obj.get('message') or obj)[:300]}")
     patents = obj.get("patents")
     if patents is None:
         patents = []
     if not isinstance(patents, list):
         raise ParseError(f"{ctx.where}: 'patents' is not a list")
-    docs, errors = [], []
-    for i, rec in enumerate(patents):
-        try:
-            if not isinstance(rec, dict):
-                raise ValueError(f"expected an object, got {type(rec).__name__}")
-            docs.append(patent_to_document(rec, ctx))
-        except (ValueError, ValidationError) as e:
-            errors.append(f"{ctx.where}: patent #{i} ({rec.get('patent_id') if isinstance(rec, dict) else '?'}): "
-                          f"{str(e).splitlines()[0] if not isinstance(e, ValidationError) else _short(e)}")
-    count = int(obj.get("count") or len(patents))
-    total = int(obj.get("total_hits") or count)
+    page = ApiPage()
+    add_records(page, patents, patent_to_document, ctx, "patent", "patent_id")
+    count = _int(obj.get("count"), len(patents))
+    total = _int(obj.get("total_hits"), count)
     last = patents[-1].get("patent_id") if patents and isinstance(patents[-1], dict) else None
-    size = int(ctx.settings.get("page_size", 1000))
+    if isinstance(last, bool) or not isinstance(last, (str, int)):
+        last = None
+    size = int(ctx.settings.get("page_size") or 1000)
     next_after = str(last) if last is not None and count >= size else None
-    return PatentPage(docs, count, total, next_after, errors)
-
-
-def _short(e: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()[:3])
+    return PatentPage(page.documents, count, total, next_after, page.errors)

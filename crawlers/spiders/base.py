@@ -10,9 +10,13 @@ from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawlers.chain import redact_message, source_secrets
 from crawlers.items import PageItem
-from crawlers.parsers.base import PageContext, short_url
+from crawlers.linkpolicy import LinkPolicy, RefusedURL, is_non_link
+from crawlers.middlewares import REFUSED
+from crawlers.parsers.base import ApiPage, PageContext, ParseError, short_url
 from crawlers.registry import Source
+from crawlers.spider_table import parse_page
 from ews.kernel.schema import Document
 from ews.kernel.store import Store
 
@@ -28,6 +32,7 @@ class SourceSpider(scrapy.Spider):
                  home: str, **kw):
         self.source = source if isinstance(source, Source) else Source.model_validate(source)
         super().__init__(name=self.source.id, **kw)
+        self.link_policy = LinkPolicy.for_source(self.source)
         self.window_start = _date(window_start)
         self.window_end = _date(window_end)
         self.home = home
@@ -41,25 +46,34 @@ class SourceSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        # The data directory travels as the Scrapy setting EWS_HOME (the pipeline reads the same one).
+        kwargs.setdefault("home", crawler.settings.get("EWS_HOME"))
+        if not kwargs["home"]:
+            raise RuntimeError("the Scrapy setting EWS_HOME (the data directory) is not set")
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_spider_error, signal=signals.spider_error)
         return spider
 
     # --- errors ----------------------------------------------------------------------------
-    def _secrets(self) -> list[str]:
-        values = []
-        for k, v in self.source.settings.items():
-            if k.endswith("_env") and isinstance(v, str) and os.environ.get(v) and len(os.environ[v]) >= 4:
-                values.append(os.environ[v])
-        return values
+    secret_params: set[str] = set()  # query parameters of this type's URLs that carry credentials
+
+    def redact(self, text: str) -> str:
+        """A message or URL without the source's secrets: a key must never reach a health record or a log."""
+        return redact_message(text, source_secrets(self.source), self.secret_params)
 
     def record_error(self, message: str) -> None:
-        for secret in self._secrets():  # a key in a URL must never reach a health record or a log
-            message = message.replace(secret, "REDACTED")
+        message = self.redact(message)
         self.errors += 1
         if len(self.messages) < MAX_MESSAGES:
             self.messages.append(message[:500])
         self.logger.warning("%s: %s", self.source.id, message)
+
+    def note(self, message: str, stat: str | None = None) -> None:
+        """Something worth knowing that is not an error (a mislabelled encoding, a skipped script link)."""
+        if stat:
+            self.crawler.stats.inc_value(stat)
+        if len(self.messages) < MAX_MESSAGES:
+            self.messages.append(self.redact(message)[:500])
 
     def _on_spider_error(self, failure: Failure, response: Response, spider) -> None:
         if spider is self:
@@ -67,6 +81,8 @@ class SourceSpider(scrapy.Spider):
 
     def errback(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
+        if request is not None and request.meta.get(REFUSED):
+            return  # OffsiteGuardMiddleware has recorded it
         url = short_url(request.url) if request is not None else "?"
         value = failure.value
         response = getattr(value, "response", None)
@@ -78,6 +94,38 @@ class SourceSpider(scrapy.Spider):
     # --- requests and items -----------------------------------------------------------------
     def request(self, url: str, callback, **kw) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.errback, **kw)
+
+    def follow(self, url: str, callback, where: str = "", **kw) -> scrapy.Request | None:
+        """A request for a link found on a page, or None (recorded) when the source may not follow it."""
+        if is_non_link(url):
+            self.crawler.stats.inc_value("ews/non_links")
+            return None
+        try:
+            self.link_policy.check(url)
+            return self.request(url, callback, **kw)
+        except (RefusedURL, ValueError) as e:  # ValueError: a URL Scrapy cannot even make a request of
+            self.crawler.stats.inc_value("ews/links_refused")
+            self.record_error(f"{where or 'page'}: link {url[:200]!r} not followed: {e}")
+            return None
+
+    def parse_role(self, response: Response, ctx: PageContext, role: str | None = None,
+                   context: dict | None = None) -> ApiPage | None:
+        """The page parsed as `role` (the parse `ews reparse` repeats), or None after recording why not.
+        Any failure of a parser is this page's error: the page is still archived and the crawl goes on."""
+        try:
+            page = parse_page(self.source, role or self.default_role, response.body, ctx, context)
+        except ParseError as e:
+            self.record_error(str(e))
+            return None
+        except Exception as e:  # a parser bug on hostile input must cost one page, never the crawl
+            self.record_error(f"{ctx.where}: parser failed: {type(e).__name__}: {str(e)[:200]}")
+            return None
+        for err in page.errors:
+            self.record_error(err)
+        decoded = page.extra.get("decoded")
+        if decoded is not None and decoded.lied:
+            self.note(decoded.note(ctx.where), "ews/encoding_mislabelled")
+        return page
 
     def context(self, response: Response) -> PageContext:
         return PageContext(source=self.source.id, kind=self.source.kind, url=response.url,

@@ -22,8 +22,9 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawlers.parsers.base import ParseError
-from crawlers.parsers.patent_xml import iter_bulk_zip, parse_uspto_document
+from crawlers.parsers.base import HostileInput, ParseError
+from crawlers.parsers.patent_xml import iter_bulk_zip
+from crawlers.spider_table import parse_page
 from crawlers.spiders.base import SourceSpider
 
 MAX_DOC_ERRORS = 20
@@ -48,17 +49,18 @@ def parse_listing(body: bytes, url: str, pattern: str) -> list[tuple[str, str, d
     if text[:1] in (b"{", b"["):
         try:
             obj = json.loads(body)
-        except ValueError as e:
-            raise ParseError(f"{url}: bulk listing is not valid JSON: {e}") from None
+        except (ValueError, RecursionError) as e:
+            raise ParseError(f"{url}: bulk listing is not valid JSON: {type(e).__name__}: {str(e)[:200]}") from None
         products = obj.get("bulkDataProductBag") if isinstance(obj, dict) else obj
         for prod in products if isinstance(products, list) else []:
-            bag = ((prod or {}).get("productFileBag") or {}).get("fileDataBag") or []
-            for f in bag:
+            bag = prod.get("productFileBag") if isinstance(prod, dict) else None
+            bag = bag.get("fileDataBag") if isinstance(bag, dict) else None
+            for f in bag if isinstance(bag, list) else []:
                 if not isinstance(f, dict):
                     continue
                 name = str(f.get("fileName") or "")
                 link = f.get("fileDownloadURI") or f.get("fileDownloadUrl")
-                if not name or not link or not rx.fullmatch(name):
+                if not name or not isinstance(link, str) or not rx.fullmatch(name):
                     continue
                 when = None
                 for k in ("fileDataFromDate", "fileReleaseDate", "fileDate"):
@@ -123,13 +125,12 @@ class BulkZipSpider(SourceSpider):
     def parse_listing(self, response):
         ctx = self.context(response)
         pattern = self.source.settings.get("file_pattern", r"ip[ag]\d{6}\.zip")
+        yield self.page_item(response, ctx, role="listing")  # archived first, whatever follows
         try:
             files = parse_listing(response.body, response.url, pattern)
         except ParseError as e:
             self.record_error(str(e))
-            yield self.page_item(response, ctx, role="listing")
             return
-        yield self.page_item(response, ctx, role="listing")
         done = set(self.state.get("bulk_files_done", []))
         wanted = [(n, u, d) for n, u, d in files if d is not None and self.in_window(d)]
         if not wanted:
@@ -139,9 +140,11 @@ class BulkZipSpider(SourceSpider):
             if name in done:
                 self.skipped_known += 1
                 continue
-            yield self.request(url, self.parse_zip, cb_kwargs={"name": name},
-                               headers={"X-API-KEY": key} if key else {},
-                               meta={"bulk_to_file": True, "bulk_dir": str(self.bulk_dir)})
+            req = self.follow(url, self.parse_zip, where=ctx.where, cb_kwargs={"name": name},
+                              headers={"X-API-KEY": key} if key else {},
+                              meta={"bulk_to_file": True, "bulk_dir": str(self.bulk_dir)})
+            if req is not None:
+                yield req
 
     def parse_zip(self, response, name: str):
         path = response.meta.get("bulk_path")
@@ -156,10 +159,11 @@ class BulkZipSpider(SourceSpider):
                 doc_url = f"{response.url}#{member}/{n}"
                 ctx = type(ctx0)(**{**ctx0.__dict__, "url": doc_url})
                 try:
-                    doc = parse_uspto_document(xml, ctx)
-                except ParseError as e:
+                    (doc,) = parse_page(self.source, "bulk_doc", xml, ctx).documents
+                except Exception as e:  # ParseError, or a parser bug: this document's error, the file goes on
+                    msg = str(e) if isinstance(e, ParseError) else f"{doc_url}: parser failed: {type(e).__name__}: {e}"
                     if self.errors - errors_before < MAX_DOC_ERRORS:
-                        self.record_error(str(e))
+                        self.record_error(msg)
                     else:
                         self.errors += 1
                     continue
@@ -167,6 +171,8 @@ class BulkZipSpider(SourceSpider):
                     continue
                 kept += 1
                 yield self.page_item(response, ctx, [doc], body=xml, url=doc_url, context={"member": member})
+        except HostileInput as e:  # a decompression bomb, a line or document beyond the caps
+            self.record_error(f"{response.url}: bulk file refused: {e}")
         except Exception as e:  # a truncated or corrupt zip (BadZipFile, EOFError, zlib.error …)
             self.record_error(f"{response.url}: unreadable bulk file: {type(e).__name__}: {e}")
         finally:

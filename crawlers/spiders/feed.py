@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crawlers.parsers.base import ParseError
-from crawlers.parsers.feeds import parse_feed
 from crawlers.spiders.base import SourceSpider
 
 
@@ -41,14 +39,10 @@ class FeedSpider(SourceSpider):
             self.messages.append(f"{response.url}: not modified since the last run")
             return
         ctx = self.context(response)
-        try:
-            docs, errors = parse_feed(response.body, ctx)
-        except ParseError as e:
-            self.record_error(str(e))
+        page = self.parse_role(response, ctx, "feed")
+        if page is None:
             yield self.page_item(response, ctx)
             return
-        for err in errors:
-            self.record_error(err)
         etag = response.headers.get("ETag")
         modified = response.headers.get("Last-Modified")
         if etag or modified:
@@ -56,4 +50,4 @@ class FeedSpider(SourceSpider):
                 "etag": etag.decode("latin-1") if etag else None,
                 "last_modified": modified.decode("latin-1") if modified else None,
                 "window": [self.window_start.isoformat(), self.window_end.isoformat()]}
-        yield self.page_item(response, ctx, [d for d in docs if self.in_window(d.published)])
+        yield self.page_item(response, ctx, page.documents)

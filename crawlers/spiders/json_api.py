@@ -7,28 +7,16 @@
 from __future__ import annotations
 
 from crawlers.parsers import federal_register, openalex
-from crawlers.parsers.base import ApiPage, ParseError
-from crawlers.parsers.patentsview import build_query_url, parse_patentsview
+from crawlers.parsers.base import ApiPage
+from crawlers.parsers.patentsview import build_query_url
 from crawlers.spiders.base import SourceSpider
-
-
-def parse_api_page(parser: str, body: bytes, ctx) -> ApiPage:
-    """One API answer → ApiPage (documents, per-record errors, paging hints). Also used by `ews reparse`."""
-    if parser == "patentsview":
-        p = parse_patentsview(body, ctx)
-        return ApiPage(documents=p.documents, errors=p.errors, total=p.total_hits,
-                       extra={"next_after": p.next_after} if p.next_after is not None else {})
-    if parser == "federal_register":
-        return federal_register.parse_federal_register(body, ctx)
-    if parser == "openalex":
-        return openalex.parse_openalex(body, ctx)
-    raise ParseError(f"the json_api spider has no parser {parser!r}")
 
 
 class JsonApiSpider(SourceSpider):
     name = "json_api"
     default_role = "api"
     MODES = ("patentsview", "federal_register", "openalex")
+    secret_params = {"mailto", "api_key"}
 
     # ------------------------------------------------------------------ URLs per mode
     def _url(self, page: ApiPage | None) -> str | None:
@@ -66,26 +54,22 @@ class JsonApiSpider(SourceSpider):
 
     def parse_page(self, response):
         ctx = self.context(response)
-        try:
-            page = parse_api_page(self.source.parser, response.body, ctx)
-        except ParseError as e:
-            self.record_error(str(e))
+        page = self.parse_role(response, ctx, "api")
+        if page is None:
             yield self.page_item(response, ctx)  # archived even when unreadable: it is the evidence
             return
-        for err in page.errors:
-            self.record_error(err)
-        docs = page.documents if self.source.parser == "patentsview" else [
-            d for d in page.documents if self.in_window(d.published)]
-        yield self.page_item(response, ctx, docs)
+        yield self.page_item(response, ctx, page.documents)
         nxt = self._url(page)
         if nxt is None:
             return
         if nxt == response.url:
             self.record_error(f"{ctx.where}: the API points to the same page again; paging stopped")
             return
-        max_pages = int(self.source.settings.get("max_pages", 10_000))
+        max_pages = int(self.source.settings.get("max_pages") or 10_000)
         if self.pages < max_pages:
-            yield self.request(nxt, self.parse_page, headers=self._headers())
+            req = self.follow(nxt, self.parse_page, where=ctx.where, headers=self._headers())
+            if req is not None:
+                yield req
         else:
             self.record_error(f"stopped after max_pages={max_pages}; the window holds {page.total} hits")
 

@@ -11,32 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from crawlers.chain import redact_url, source_secrets
 from crawlers.parsers import epo_ops, kipris
-from crawlers.parsers.base import ApiPage, ParseError
+from crawlers.parsers.base import ParseError
 from crawlers.spiders.base import SourceSpider
 
 TOKEN_MARGIN_S = 60
-
-
-def parse_xml_api_page(parser: str, body: bytes, ctx) -> ApiPage:
-    """One API answer → ApiPage. Also used by `ews reparse`."""
-    if parser == "epo_ops":
-        return epo_ops.parse_search(body, ctx)
-    if parser == "kipris":
-        return kipris.parse_kipris(body, ctx)
-    raise ParseError(f"the xml_api spider has no parser {parser!r}")
-
-
-def redact(url: str, names: set[str]) -> str:
-    """The URL without the query parameters that carry credentials."""
-    parts = urlsplit(url)
-    if not parts.query or not names:
-        return url
-    low = {n.lower() for n in names}
-    q = [(k, v if k.lower() not in low else "REDACTED") for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    return urlunsplit(parts._replace(query=urlencode(q)))
 
 
 class XmlApiSpider(SourceSpider):
@@ -56,7 +37,7 @@ class XmlApiSpider(SourceSpider):
 
     def context(self, response):
         ctx = super().context(response)
-        return dataclasses.replace(ctx, url=redact(ctx.url, self.secret_params))
+        return dataclasses.replace(ctx, url=redact_url(ctx.url, source_secrets(self.source), self.secret_params))
 
     def first_requests(self):
         p = self.source.parser
@@ -130,19 +111,15 @@ class XmlApiSpider(SourceSpider):
 
     # ---------------------------------------------------------------------------- shared
     def _page(self, response, ctx, next_request):
-        try:
-            page = parse_xml_api_page(self.source.parser, response.body, ctx)
-        except ParseError as e:
-            self.record_error(str(e))
+        page = self.parse_role(response, ctx, "api")
+        if page is None:
             yield self.page_item(response, ctx, url=ctx.url)
             return
-        for err in page.errors:
-            self.record_error(err)
         if page.extra.get("truncated"):
             self.record_error(f"{ctx.where}: the window holds {page.extra['truncated']} results and OPS serves "
                               f"{epo_ops.OPS_MAX_RESULTS}; crawl this window in shorter pieces")
         yield self.page_item(response, ctx, page.documents, url=ctx.url)
-        max_pages = int(self.source.settings.get("max_pages", 1000))
+        max_pages = int(self.source.settings.get("max_pages") or 1000)
         nxt = next_request(page)
         if nxt is not None:
             if self.pages < max_pages:

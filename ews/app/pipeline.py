@@ -66,19 +66,21 @@ def count(store: Store, granularity: str = "month", as_of: dt.date | None = None
 def detect_and_alert(store: Store, alert_store: AlertStore, as_of: dt.date | None = None) -> dict[str, int]:
     """Detect and alert with periods after `as_of` (by default the store's data cut-off) incomplete.
 
-    Alerts go to the alert store's review journal (the re-alerting window sees the reviewed status);
-    a search index gets them from the outbox in the index stage."""
-    from alerts.build import alert_from_silent_source, alerts_from_detections
+    Every detector yields signals and the one builder makes the alerts; they go to the alert store's
+    review journal (the re-alerting window sees the reviewed status); a search index gets them from
+    the outbox in the index stage."""
+    from alerts.build import alerts_from_signals, signal_from_detection
     from crawlers.health import silent_sources
     from models.detect import detect_counts
     from models.inventors import detect_inventor_moves
 
     as_of = as_of or store.data_cutoff()
-    detections = detect_counts(store.read_counts(), as_of=as_of)
-    alerts = alerts_from_detections(detections, store=store)
-    alerts += detect_inventor_moves(store.iter_documents(), store.iter_tagged())
-    alerts += [alert_from_silent_source(s) for s in silent_sources(store)]
-    return alert_store.record(alerts)
+    # every detector yields signals; the one builder makes the alerts
+    signals = [signal_from_detection(d) for d in detect_counts(store.read_counts(), as_of=as_of)
+               if d.alarm and d.direction is not None]
+    signals += detect_inventor_moves(store.iter_documents(), store.iter_tagged())
+    signals += [s.signal() for s in silent_sources(store)]
+    return alert_store.record(alerts_from_signals(signals, store=store, as_of=as_of))
 
 
 def index(store: Store, alert_store: AlertStore):
@@ -97,10 +99,10 @@ def pending(store: Store) -> dict[str, int]:
     return {"alerts": len(store.outbox()), "documents": store.pending_documents()}
 
 
-def report(store: Store, alert_store: AlertStore, out_dir: Path) -> Path:
+def report(store: Store, alert_store: AlertStore, out_dir: Path, app_url: str | None = None) -> Path:
     from analysis.run_report import write_report
 
-    return write_report(store, out_dir, alerts=alert_store)
+    return write_report(store, out_dir, alerts=alert_store, app_url=app_url)
 
 
 def monitor(store: Store, alert_store: AlertStore, settings: Settings, summary: RunSummary | None = None,
@@ -117,7 +119,7 @@ def monitor(store: Store, alert_store: AlertStore, settings: Settings, summary: 
     summary.index = index(store, alert_store)
     if summary.index is not None:
         summary.pending = pending(store)
-    summary.report = report(store, alert_store, settings.reports_dir)
+    summary.report = report(store, alert_store, settings.reports_dir, settings.app_url)
     summary.store = store.stats()
     summary.alert_list = alert_store.all_alerts()
     return summary

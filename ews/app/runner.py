@@ -79,8 +79,9 @@ def print_summary(summary: pipeline.RunSummary, console: Console) -> None:
         for c in ("severity", "series", "period", "direction", "observed", "expected", "status", "method"):
             a.add_column(c)
         for al in alerts[:25]:
-            a.add_row(f"{al.severity:.2f}", al.series, al.period, al.direction, f"{al.observed:g}",
-                      f"{al.expected:.1f}", al.status, al.method)
+            a.add_row(f"{al.severity:.2f}", al.series, al.period, al.direction,
+                      "—" if al.observed is None else f"{al.observed:g}",
+                      "—" if al.expected is None else f"{al.expected:.1f}", al.status, al.method)
         console.print(a)
     else:
         console.print("no alerts")

@@ -258,8 +258,6 @@ MAX_COUNT = 2**53
 # the longest series a command fills in (missing periods count as 0): 200 years of any granularity
 MAX_SERIES_YEARS = 200
 _WHOLE_NUMBER = re.compile(r"^\d+(?:\.0*)?$")
-# NUL and the bidirectional controls: a key carrying them prints as another key (or cuts a C string)
-_UNSAFE_IN_KEY = re.compile("[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _shown(raw: str, limit: int = 40) -> str:
@@ -277,22 +275,13 @@ def parse_count(raw: str) -> int:
     return int(digits)
 
 
-def check_series_key(key: str) -> str:
-    key = (key or "").strip()
-    if not key:
-        raise ValueError("series is empty")
-    m = _UNSAFE_IN_KEY.search(key)
-    if m:
-        raise ValueError(f"series {key!r} holds the control character U+{ord(m.group(0)):04X}")
-    return key
-
-
 def read_count_csv(path: Path) -> ReadResult:
     """The count-series CSV (`series,period,count`): rows validated one by one (a whole-number count, a
     real period, a safe series key), then per series one granularity, no duplicate period and a range of
     at most MAX_SERIES_YEARS; `records` holds (line, CountRow) pairs of the good rows."""
     from ews.kernel.periods import PeriodError, granularity, to_period
     from ews.kernel.schema import CountRow
+    from ews.kernel.series import check_key_text
 
     def parse(row: dict) -> CountRow:
         period = (row["period"] or "").strip()
@@ -300,7 +289,7 @@ def read_count_csv(path: Path) -> ReadResult:
             to_period(period)
         except PeriodError as e:
             raise ValueError(str(e)) from None
-        return CountRow(series=check_series_key(row["series"]), period=period, count=parse_count(row["count"]))
+        return CountRow(series=check_key_text((row["series"] or "").strip()), period=period, count=parse_count(row["count"]))
 
     res = read_csv(path, ["series", "period", "count"], parse)
     name = str(path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -15,9 +15,24 @@ from ews.kernel.ids import content_hash, document_id
 
 Kind = Literal["patent", "policy", "paper"]
 DateBasis = Literal["stated", "inferred"]
+# What a count detector says of a period.
 Direction = Literal["surge", "drop"]
-# Alerts also carry signals that are no count deviation: an inventor who moved abroad.
-AlertDirection = Literal["surge", "drop", "move"]
+# The kinds of alert, one per signal (`alerts.build` has the severity rule of each). `risk_rise` is
+# reserved for stage 2 (a field's risk-impact score rising).
+AlertKind = Literal["count_deviation", "inventor_move", "source_silent", "pipeline_failure", "risk_rise"]
+# Which way an alert points: a count surged or dropped, an inventor moved abroad, a source fell silent,
+# a pipeline task failed.
+AlertDirection = Literal["surge", "drop", "move", "silent", "failure"]
+# The review states (the transitions between them: `alerts.base.TRANSITIONS`).
+AlertStatus = Literal["new", "triaged", "confirmed", "dismissed", "escalated"]
+ALERT_KINDS: tuple[str, ...] = get_args(AlertKind)
+ALERT_DIRECTIONS: tuple[str, ...] = get_args(AlertDirection)
+ALERT_STATUSES: tuple[str, ...] = get_args(AlertStatus)
+# The direction each kind of alert takes when it has one of its own.
+KIND_DIRECTIONS: dict[str, str] = {"inventor_move": "move", "source_silent": "silent", "pipeline_failure": "failure"}
+# Alerts stored before kinds existed are read by their detector name.
+_LEGACY_DETECTOR_KINDS = {"inventor_abroad": "inventor_move", "source_silent": "source_silent",
+                          "pipeline": "pipeline_failure"}
 
 _CPC_RE = re.compile(r"^\s*([A-HY])\s*(\d{2})\s*([A-Z])\s*(\d{1,4})\s*(?:/\s*(\d{1,6}))?\s*$")
 
@@ -148,6 +163,13 @@ class CountRow(BaseModel):
     period: str
     count: int = Field(ge=0)
 
+    @field_validator("series")
+    @classmethod
+    def _series(cls, v: str) -> str:
+        from ews.kernel.series import check_key_text  # the series module reads documents: imports this one
+
+        return check_key_text(v)
+
 
 class Detection(BaseModel):
     """One verdict of a detector on one (series, period), as R surveillance's `sts` slots."""
@@ -164,28 +186,80 @@ class Detection(BaseModel):
     method: str
 
 
+class Signal(BaseModel):
+    """What a detector says deserves attention, of any kind: the one input of the alert builder.
+
+    `alerts.build.alert_from_signal` is the only place that turns a signal into
+    an `Alert` (id, severity, explanation). `detector` and `occasion` (default:
+    the period) make the deterministic id; `facts` are what the explanation is
+    worded from; `evidence` is kept on the alert as it is.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    kind: AlertKind
+    detector: str = Field(min_length=1)
+    series: str = Field(min_length=1)
+    period: str
+    occasion: str | None = None
+    direction: AlertDirection
+    observed: float | None = None
+    expected: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    score: float = Field(ge=0.0, le=1.0)
+    method: str
+    facts: dict = Field(default_factory=dict)
+    evidence: dict = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _direction_fits_kind(self) -> Signal:
+        own = KIND_DIRECTIONS.get(self.kind)
+        if own is not None and self.direction != own:
+            raise ValueError(f"a {self.kind} signal points {own}, not {self.direction}")
+        if self.kind in ("count_deviation", "risk_rise") and self.direction not in ("surge", "drop"):
+            raise ValueError(f"a {self.kind} signal is a surge or a drop, not {self.direction}")
+        return self
+
+
 class Alert(BaseModel):
     id: str
+    kind: AlertKind = "count_deviation"
     detector: str
     series: str
     period: str
     direction: AlertDirection
-    observed: float
-    expected: float
+    observed: float | None = None
+    expected: float | None = None
     score: float = Field(ge=0.0, le=1.0)
     severity: float = Field(ge=0.0, le=1.0)
     method: str
     explanation: str = ""
     evidence: dict = Field(default_factory=dict)
-    status: Literal["new", "triaged", "confirmed", "dismissed", "escalated"] = "new"
+    status: AlertStatus = "new"
     first_seen: dt.datetime
     last_seen: dt.datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data):
+        """Alerts stored before kinds existed: the kind from the detector name; a silent source and a failed
+        task lose the disguise they had then (direction 'drop', and for a task observed 0 / expected 1).
+        The id is kept."""
+        if not isinstance(data, dict) or "kind" in data:
+            return data
+        data = dict(data)
+        kind = data["kind"] = _LEGACY_DETECTOR_KINDS.get(str(data.get("detector")), "count_deviation")
+        if kind in ("source_silent", "pipeline_failure") and data.get("direction") == "drop":
+            data["direction"] = KIND_DIRECTIONS[kind]
+        if kind == "pipeline_failure" and data.get("observed") == 0 and data.get("expected") == 1:
+            data["observed"] = data["expected"] = None
+        return data
 
     def public(self) -> dict:
         """The `ews detect` output line."""
         return {
             "series": self.series, "period": self.period, "direction": self.direction,
-            "observed": self.observed, "expected": round(self.expected, 3),
+            "observed": self.observed, "expected": None if self.expected is None else round(self.expected, 3),
             "score": round(self.score, 4), "method": self.method,
         }
 

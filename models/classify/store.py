@@ -16,8 +16,9 @@ from collections import Counter
 from pathlib import Path
 
 from ews.kernel.schema import ClassifyInput
+from ews.kernel.scores import precision_recall_f1
+from ews.kernel.text import has_hangul
 from models.classify.base import ModelError
-from models.classify.terms import has_hangul
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "shipped" / "classifier"
 HELDOUT_SHARE = 0.2
@@ -144,18 +145,13 @@ def scores_table(pred: list[list[str]], gold: list[list[str]], tech_ids: list[st
         for t in gs - ps:
             fn[t] += 1
 
-    def prf(a, b, c):
-        p = a / (a + b) if a + b else 0.0
-        r = a / (a + c) if a + c else 0.0
-        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
     per = {}
     for t in tech_ids:
         if tp[t] + fp[t] + fn[t]:
-            p, r, f = prf(tp[t], fp[t], fn[t])
+            p, r, f = precision_recall_f1(tp[t], fp[t], fn[t])
             per[t] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
                       "support": tp[t] + fn[t], "predicted": tp[t] + fp[t]}
-    mp, mr, mf = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    mp, mr, mf = precision_recall_f1(sum(tp.values()), sum(fp.values()), sum(fn.values()))
     with_support = [v["f1"] for v in per.values() if v["support"]]
     none_gold = sum(1 for g in gold if not g)
     none_right = sum(1 for p, g in zip(pred, gold) if not g and not p)

@@ -25,9 +25,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ews.kernel.text import HANGUL_RE, HANGUL_SYLLABLES, has_hangul
 from models.classify.vocabulary import EXTRA_TERMS, FIELD_TERMS, WEAK_TERMS
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 _CASED_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]*[A-Za-z0-9+]|[A-Za-z0-9]")
 _COMPACT_DROP = re.compile(r"[\s·ㆍ‧・\-–—/,.()\[\]{}'\"‘’“”~*:;]+")
@@ -82,15 +82,11 @@ def compact(text: str) -> str:
 # from the end of a Hangul word that is followed by another word, so the phrase's keyword
 # ('AI 보안') still matches. A cheap rule instead of a morphological analyser: Kiwi tokenises
 # about 12 documents of 1,500 characters per second here, a hundred times too slow for the budget.
-_PARTICLE = re.compile(r"(?<=[\uac00-\ud7a3A-Za-z0-9])(?:의|을|를|은|는|이|가|에|에서|에의|와|과|로|으로|및|과의|와의|에\s?대한)(?=\s+[\uac00-\ud7a3A-Za-z])")
+_PARTICLE = re.compile(rf"(?<=[{HANGUL_SYLLABLES}A-Za-z0-9])(?:의|을|를|은|는|이|가|에|에서|에의|와|과|로|으로|및|과의|와의|에\s?대한)(?=\s+[{HANGUL_SYLLABLES}A-Za-z])")
 
 
 def compact_without_particles(text: str) -> str:
     return _COMPACT_DROP.sub("", _PARTICLE.sub("", text))
-
-
-def has_hangul(text: str) -> bool:
-    return _HANGUL.search(text) is not None
 
 
 def _is_cased_name(v: str) -> bool:
@@ -179,7 +175,7 @@ class TermMatcher:
             key = compact(variant)
             if any(k == key and t.target == target for k, t in self._korean):
                 return
-            weak = key in WEAK_TERMS or (len(key) <= 2 and _HANGUL.fullmatch(key[-1:] or "x") and not re.search(r"[A-Za-z0-9]", key))
+            weak = key in WEAK_TERMS or (len(key) <= 2 and HANGUL_RE.fullmatch(key[-1:] or "x") and not re.search(r"[A-Za-z0-9]", key))
             self._korean.append((key, Term(target, keyword, WEAK_WEIGHT if weak else STRONG_WEIGHT)))
         elif _is_cased_name(variant):
             weight = WEAK_WEIGHT if variant in WEAK_TERMS or len(variant) <= 2 else ACRONYM_WEIGHT

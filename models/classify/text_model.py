@@ -33,8 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ews.kernel.scores import f1_from_counts
+from ews.kernel.text import has_hangul, kiwi
 from models.classify.base import ModelError, TechnologyClassifier
-from models.classify.terms import has_hangul, latin_tokens
+from models.classify.terms import latin_tokens
 
 FORMAT = 2
 MIN_POSITIVES = 3  # fewer training examples than this: keep the keyword score, no model for the technology
@@ -47,24 +49,12 @@ THRESHOLD_SHRINK = 10  # per-technology thresholds shrunk towards the common one
 THRESHOLD_RANGE = (0.1, 0.9)
 CHUNK = 2048  # passages scored per block (bounds the memory of the gathered weights)
 
-_kiwi = None
-
-
-def _get_kiwi():
-    global _kiwi
-    if _kiwi is None:
-        from kiwipiepy import Kiwi
-
-        _kiwi = Kiwi()
-    return _kiwi
-
-
 _KEEP_TAGS = ("NNG", "NNP", "SL", "SH", "XR", "VV", "VA", "SN")
 
 
 def korean_tokens(texts: list[str]) -> list[list[str]]:
     out = []
-    for toks in _get_kiwi().tokenize(texts):
+    for toks in kiwi().tokenize(texts):
         words = []
         for tok in toks:
             if tok.tag.startswith(_KEEP_TAGS):
@@ -436,7 +426,7 @@ def best_threshold(p: np.ndarray, y: np.ndarray, floor: float = 0.2, ceiling: fl
     ps, ys = p[order], y[order]
     tp = np.cumsum(ys)
     fp = np.cumsum(1 - ys)
-    f1 = 2 * tp / (tp + fp + ys.sum())
+    f1 = f1_from_counts(tp, fp, ys.sum() - tp)
     k = int(np.argmax(f1))
     t = float(ps[k]) if k + 1 >= len(ps) else float((ps[k] + ps[k + 1]) / 2)
     return float(min(ceiling, max(floor, t)))
@@ -452,7 +442,7 @@ def choose_thresholds(P: np.ndarray, Y: np.ndarray, trained: np.ndarray) -> tupl
     for t in np.arange(lo, 0.7, 0.025):
         pred = Pt >= t
         tp = (pred & Yt).sum()
-        f1 = 2 * tp / (pred.sum() + Yt.sum()) if pred.sum() + Yt.sum() else 0.0
+        f1 = f1_from_counts(tp, pred.sum() - tp, Yt.sum() - tp)
         if f1 > best + 1e-9:
             best, common = f1, float(t)
     th = np.full(Y.shape[1], common)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ews.kernel.periods import period_end
+from ews.kernel.series import SeriesKey
 
 PATENT_LAG_MONTHS = 18
 POLICY_LAG_MONTHS = 0
@@ -19,13 +20,12 @@ POLICY_LAG_MONTHS = 0
 def lag_months_for(series: str) -> int:
     """The publication lag assumed for a series key.
 
-    Series built by `models.aggregate` carry a `policy:` (or `paper:`) dimension
-    when they count policy documents (papers) and count patents otherwise; any
-    other key (user CSV input) gets the patent lag, the conservative choice,
-    since the lag only ever suppresses drop alarms.
+    By the documents the key counts (`ews.kernel.series`): policy documents
+    and papers appear without lag; patents, and any free key (user CSV input),
+    get the patent lag, the conservative choice, since the lag only ever
+    suppresses drop alarms.
     """
-    dims = {part.split(":", 1)[0] for part in series.split("|") if ":" in part}
-    if "policy" in dims or "paper" in dims:
+    if SeriesKey.parse(series).counts_documents in ("policy", "paper"):
         return POLICY_LAG_MONTHS
     return PATENT_LAG_MONTHS
 

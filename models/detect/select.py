@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ews.kernel.schema import Detection
+from ews.kernel.series import SeriesKey
 from models.detect.base import Detector, LowCountGuard, season_length, series_values
 from models.detect.farrington import FarringtonFlexibleDetector
 from models.detect.glr import GLRShiftDetector
@@ -115,4 +116,4 @@ def policy_detector() -> RobustBaselineDetector:
 
 
 def is_policy_series(key: str) -> bool:
-    return any(part.split(":", 1)[0] == "policy" for part in str(key).split("|") if ":" in part)
+    return SeriesKey.parse(str(key)).counts_documents == "policy"

@@ -103,21 +103,9 @@ def test_store_evidence_lists_contributing_documents(tmp_path):
     store.upsert_tagged(TaggedDocument(doc_id=d.id, model_version="t", taxonomy_version="t",
                                        tagging=Tagging(id=d.id, technologies=[TechnologyScore(id="semi.memory", score=0.9)]))
                         for d in docs)
-    a = alerts_from_detections([det()], store=store)[0]
+    a = alerts_from_detections([det(series="tech:semi.memory")], store=store)[0]
     assert a.evidence["contributors"]["documents_total"] == 3
     assert a.evidence["contributors"]["documents"][0]["title"].startswith("Memory plan")
-
-
-def test_series_keys_of_the_aggregator_and_bare_keys_are_read():
-    from alerts.build import series_parts
-
-    p = series_parts("tech:semi.memory|country:KR")
-    assert (p.subject, p.technology, p.field, p.facet) == ("tech:semi.memory", "semi.memory", "semi", "country:KR")
-    p = series_parts("field:quantum|policy:KR")
-    assert (p.technology, p.field, p.facet) == (None, "quantum", "policy:KR")
-    p = series_parts("semi.memory|SAMSUNG")
-    assert (p.technology, p.field, p.facet) == ("semi.memory", "semi", "SAMSUNG")
-    assert series_parts("anything goes").technology is None
 
 
 def test_contributors_follow_the_aggregator_keys(tmp_path):
@@ -150,7 +138,7 @@ def test_contributors_follow_the_aggregator_keys(tmp_path):
 def test_silent_source_becomes_one_alert_per_silence(tmp_path):
     import datetime as dt
 
-    from alerts.build import alert_from_silent_source
+    from alerts.build import alert_from_signal
     from crawlers.health import silent_sources
     from ews.kernel.schema import SourceHealth
     from ews.kernel.store import Store
@@ -161,12 +149,134 @@ def test_silent_source_becomes_one_alert_per_silence(tmp_path):
             t = day + dt.timedelta(days=i)
             store.record_health(SourceHealth(source="kr.msit", started_at=t, finished_at=t, items=items))
         (silent,) = silent_sources(store)
-        a = alert_from_silent_source(silent)
-        assert a.series == "source:kr.msit" and a.direction == "drop" and a.observed == 0
-        assert a.expected == pytest.approx(32 / 3) and a.period == "2024-03"
-        assert "kr.msit" in a.explanation and 0 < a.severity <= 1
+        a = alert_from_signal(silent.signal())
+        assert a.series == "source:kr.msit" and a.kind == "source_silent" and a.direction == "silent"
+        assert a.observed == 0 and a.expected == pytest.approx(32 / 3) and a.period == "2024-03"
+        assert "kr.msit returned no items in its last 3 runs (without errors)" in a.explanation
+        assert a.severity == 0.8  # 0.5 + 0.1 per silent run
+        assert a.id == alert_id("source_silent", "source:kr.msit", "2024-03-04")  # the id scheme of stored alerts
         # one more silent run: the same silence, the same alert id
         t = day + dt.timedelta(days=7)
         store.record_health(SourceHealth(source="kr.msit", started_at=t, finished_at=t, items=0))
         (again,) = silent_sources(store)
-        assert alert_from_silent_source(again).id == a.id
+        assert alert_from_signal(again.signal()).id == a.id
+
+
+def _korean_case():
+    import datetime as dt
+
+    from ews.kernel.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
+
+    now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+    def patent(key, applicant, country="KR", filed=None, published=None):
+        return Document.build(source="kipris", source_key=key, kind="patent", title=f"DRAM {key}", fetched_at=now,
+                              jurisdiction="KR",
+                              patent=PatentInfo(application_date=filed, publication_date=published,
+                                                applicants=[Party(name=applicant, country=country)]))
+
+    docs = [patent("ko-name", "삼성전자 주식회사", filed=dt.date(2023, 9, 4)),               # Korean spelling
+            patent("pub-only", "Samsung Electronics Co., Ltd.", published=dt.date(2023, 9, 20)),  # no filing date
+            patent("en-name", "SAMSUNG ELECTRONICS CO LTD", filed=dt.date(2023, 9, 11)),
+            patent("other", "SK hynix Inc.", filed=dt.date(2023, 9, 12)),
+            patent("later", "삼성전자 주식회사", filed=dt.date(2023, 10, 2))]
+    tags = [TaggedDocument(doc_id=d.id, model_version="t", taxonomy_version="t",
+                           tagging=Tagging(id=d.id, fields=["semi"],
+                                           technologies=[TechnologyScore(id="semi.memory", score=0.9)]))
+            for d in docs]
+    return docs, tags
+
+
+def test_evidence_is_exactly_the_counted_documents_korean_name_and_publication_date_only(tmp_path):
+    from models.aggregate import build_counts
+
+    docs, tags = _korean_case()
+    counts = build_counts(docs, tags)
+    key = "tech:semi.memory|applicant:SAMSUNG ELECTRONICS"
+    n = int(counts[(counts.series == key) & (counts.period == "2023-09")]["count"].iloc[0])
+    assert n == 3
+    with Store(tmp_path) as store:
+        store.upsert_documents(docs)
+        store.upsert_tagged(tags)
+        a = alerts_from_detections([det(series=key, period="2023-09", observed=n, expected=0.5)], store=store)[0]
+    c = a.evidence["contributors"]
+    want = {d.id for d in docs if d.source_key in ("ko-name", "pub-only", "en-name")}
+    assert set(c["document_ids"]) == want and c["documents_total"] == n == a.observed
+    assert {d["id"] for d in c["documents"]} == want
+    assert c["top_applicants"] == [{"name": "SAMSUNG ELECTRONICS", "documents": 3}]
+
+
+def test_every_count_of_the_aggregator_is_matched_by_its_evidence():
+    from alerts.build import counted_documents
+    from models.aggregate import build_counts
+
+    docs, tags = _korean_case()
+    counts = build_counts(docs, tags)
+    pairs = {(s, p) for s, p in counts[["series", "period"]].itertuples(index=False)}
+    counted = counted_documents(docs, tags, pairs)
+    for s, p, n in counts.itertuples(index=False):
+        assert len(counted.get((s, p), [])) == n, (s, p)
+
+
+def test_evidence_takes_one_pass_over_the_documents_whatever_the_number_of_alerts(tmp_path, monkeypatch):
+    import ews.kernel.series as series_module
+    from models.aggregate import build_counts
+
+    docs, tags = _korean_case()
+    calls = []
+    real = series_module.document_series
+    monkeypatch.setattr(series_module, "document_series", lambda d, t: calls.append(d.id) or real(d, t))
+    counts = build_counts(docs, tags)
+    with Store(tmp_path) as store:
+        store.upsert_documents(docs)
+        store.upsert_tagged(tags)
+        calls.clear()
+        ds = [det(series=s, period=p, observed=n) for s, p, n in counts.itertuples(index=False) if n]
+        alerts = alerts_from_detections(ds, store=store)
+    assert len(ds) > 10 and len(alerts) >= 1
+    assert sorted(calls) == sorted(d.id for d in docs)  # each document's keys computed once
+
+
+def test_every_kind_has_a_severity_rule_and_an_explanation():
+    from alerts.build import EXPLANATIONS, SEVERITY_RULES
+    from ews.kernel.schema import ALERT_KINDS
+
+    assert set(SEVERITY_RULES) == set(EXPLANATIONS) == set(ALERT_KINDS)
+
+
+def test_the_review_workflow_covers_the_declared_statuses():
+    from alerts.base import TRANSITIONS
+    from alerts.build import OPEN_STATUSES
+    from ews.kernel.schema import ALERT_STATUSES
+
+    assert set(TRANSITIONS) == set(ALERT_STATUSES) and set(OPEN_STATUSES) <= set(ALERT_STATUSES)
+    assert all(targets <= set(ALERT_STATUSES) for targets in TRANSITIONS.values())
+
+
+def test_pipeline_failure_has_its_own_kind_and_direction_and_keeps_its_id():
+    from alerts.build import pipeline_failure_alert
+
+    a = pipeline_failure_alert("ews_monitoring", "index", "2024-03-01T00:00:00", "2024-04-01T00:00:00", "r1",
+                               "connection refused", error_type="ConnectionError", try_number=2)
+    assert (a.kind, a.direction, a.observed, a.expected, a.severity) == ("pipeline_failure", "failure", None, None, 0.5)
+    assert a.id == alert_id("pipeline", "pipeline:ews_monitoring|task:index", "2024-03-01T00:00:00/2024-04-01T00:00:00")
+    assert "after 2 tries: ConnectionError: connection refused" in a.explanation and a.period == "2024-03"
+
+
+def test_alerts_stored_before_kinds_are_read_with_their_kind_and_direction():
+    from ews.kernel.schema import Alert
+
+    now = "2024-03-01T00:00:00+00:00"
+    base = {"score": 1.0, "severity": 0.5, "method": "m", "first_seen": now, "last_seen": now, "period": "2024-03"}
+    silent = Alert.model_validate({**base, "id": "a1", "detector": "source_silent", "series": "source:x",
+                                   "direction": "drop", "observed": 0.0, "expected": 4.0})
+    assert (silent.kind, silent.direction, silent.observed, silent.expected) == ("source_silent", "silent", 0.0, 4.0)
+    failed = Alert.model_validate({**base, "id": "a2", "detector": "pipeline", "series": "pipeline:d|task:t",
+                                   "direction": "drop", "observed": 0.0, "expected": 1.0})
+    assert (failed.kind, failed.direction, failed.observed, failed.expected) == ("pipeline_failure", "failure", None, None)
+    moved = Alert.model_validate({**base, "id": "a3", "detector": "inventor_abroad", "series": "inventor:K",
+                                  "direction": "move", "observed": 2.0, "expected": 0.0})
+    count = Alert.model_validate({**base, "id": "a4", "detector": "count", "series": "tech:x", "direction": "surge",
+                                  "observed": 9.0, "expected": 2.0})
+    assert (moved.kind, count.kind) == ("inventor_move", "count_deviation")
+    assert Alert.model_validate_json(silent.model_dump_json()) == silent

@@ -21,7 +21,7 @@ def test_templates_aliases_and_strict_mappings(es_store):
     es = es_store.es
     for fam, n in es_store.names.items():
         t = es.indices.get_index_template(name=n.template)["index_templates"][0]["index_template"]
-        assert t["version"] == 1 and t["index_patterns"] == [f"{es_store.prefix}-{fam}-v*"]
+        assert t["version"] == es_store.versions[fam] and t["index_patterns"] == [f"{es_store.prefix}-{fam}-v*"]
         assert es.indices.get_alias(name=n.read).body.keys() == {n.index}
         assert es.indices.get_alias(name=n.write)[n.index]["aliases"][n.write].get("is_write_index") is True
         assert es.indices.get_mapping(index=n.read)[n.index]["mappings"]["dynamic"] == "strict"
@@ -37,11 +37,64 @@ def test_mapping_change_is_a_reindex_behind_the_aliases(es_store):
     es_store.upsert_alerts(alerts_from_detections([Detection(series="tech:semi.memory", period="2023-07", observed=9,
                                                              expected=2, alarm=True, direction="surge", score=0.9,
                                                              method="m")]))
-    v2 = ElasticAlertStore(es_store.es, prefix=es_store.prefix, versions={"alerts": 2}, journal=es_store.journal)
+    up = es_store.versions["alerts"] + 1
+    v2 = ElasticAlertStore(es_store.es, prefix=es_store.prefix, versions={"alerts": up}, journal=es_store.journal)
     v2.setup()
-    assert es_store.es.indices.get_alias(name=v2.names["alerts"].read).body.keys() == {f"{es_store.prefix}-alerts-v2"}
-    assert es_store.es.indices.get_alias(name=v2.names["alerts"].write).body.keys() == {f"{es_store.prefix}-alerts-v2"}
+    assert es_store.es.indices.get_alias(name=v2.names["alerts"].read).body.keys() == {f"{es_store.prefix}-alerts-v{up}"}
+    assert es_store.es.indices.get_alias(name=v2.names["alerts"].write).body.keys() == {f"{es_store.prefix}-alerts-v{up}"}
     assert v2.count_alerts() == 1 and v2.search()[0].alert.series == "tech:semi.memory"
+
+
+def test_alerts_stored_before_kinds_are_migrated_with_their_ids_and_reviews(es_server, tmp_path):
+    """A v1 index holds a silent source and a failed task disguised as drops, reviewed in the cluster; the v2
+    store gives them their kind and direction, keeps ids, and the next run's sync hands the journal the status
+    and history only the cluster had; the new direction finds them."""
+    from alerts.build import pipeline_failure_alert
+    from alerts.embedded import EmbeddedAlertStore
+    from alerts.sync import sync_alerts
+    from ews.kernel.ids import alert_id
+    from ews.kernel.schema import Alert
+
+    client = es_client(es_server.url)
+    prefix = "legacy" + dt.datetime.now().strftime("%H%M%S%f")
+    old = ElasticAlertStore(client, prefix=prefix, versions={"alerts": 1})
+    old.setup()
+    now = dt.datetime.now(dt.UTC).isoformat()
+    silent_id = alert_id("source_silent", "source:kr.msit", "2024-03-04")
+    legacy = [
+        {"id": silent_id, "detector": "source_silent", "series": "source:kr.msit", "period": "2024-03",
+         "direction": "drop", "observed": 0.0, "expected": 10.7, "score": 1.0, "severity": 0.8, "method": "silent",
+         "explanation": "source kr.msit returned no items", "evidence": {}, "status": "triaged",
+         "assignee": "kim", "history": [{"alert_id": silent_id, "at": now, "actor": "kim", "action": "status",
+                                          "from_status": "new", "to_status": "triaged", "note": ""}],
+         "first_seen": now, "last_seen": now},
+        {**pipeline_failure_alert("ews_monitoring", "index", None, None, "manual__1", "boom").model_dump(mode="json"),
+         "direction": "drop", "observed": 0.0, "expected": 1.0, "assignee": None, "history": []},
+    ]
+    legacy[1].pop("kind")
+    for doc in legacy:
+        client.index(index=old.names["alerts"].write, id=doc["id"], document=doc, refresh=True)
+    # a deployment of then: the pipeline wrote every alert into the data directory too, its review only in the cluster
+    home = Store(tmp_path / "home")
+    home.upsert_alerts([Alert.model_validate({k: v for k, v in d.items() if k not in ("assignee", "history")}
+                                             | {"status": "new"}) for d in legacy])
+    sent = home.outbox()  # ... and had sent them to the cluster long ago
+    home.mark_indexed([a.id for a, _ in sent], {a.id: stamp for a, stamp in sent})
+    new = ElasticAlertStore(client, prefix=prefix, journal=EmbeddedAlertStore(home))
+    new.setup()
+    assert sync_alerts(home, new).reviews_adopted == 1
+    got = new.get(silent_id)
+    assert (got.alert.kind, got.alert.direction, got.alert.status, got.assignee) == ("source_silent", "silent",
+                                                                                     "triaged", "kim")
+    assert [h.to_status for h in new.history(silent_id)] == ["triaged"]
+    failed = new.get(legacy[1]["id"]).alert
+    assert (failed.kind, failed.direction, failed.observed, failed.expected) == ("pipeline_failure", "failure",
+                                                                                 None, None)
+    from alerts.base import AlertQuery
+
+    assert [r.alert.id for r in new.search(AlertQuery(direction="silent"))] == [silent_id]
+    assert new.search(AlertQuery(direction="drop")) == []
+    client.close()
 
 
 def test_bulk_reports_per_item_errors_and_indexes_the_rest(es_store):

@@ -77,3 +77,28 @@ def test_html_pages_escape_and_review_form(client):
     r = client.post(f"/alerts/{a['id']}/review", data={"actor": "kim", "version": a["version"], "status": "confirmed"},
                     follow_redirects=True)
     assert "changed by someone else" in r.text
+
+
+def test_silent_source_and_failed_task_alerts_are_listed_and_shown(client, ews_home):
+    import datetime as dt
+
+    from alerts.build import alert_from_signal, pipeline_failure_alert
+    from ews.kernel.schema import Signal
+
+    silent = alert_from_signal(Signal(kind="source_silent", detector="source_silent", series="source:kr.msit",
+                                      period="2024-03", occasion="2024-03-04", direction="silent", observed=0.0,
+                                      expected=10.0, score=1.0, method="silent-source(runs>=3)",
+                                      facts={"source": "kr.msit", "silent_runs": 3,
+                                             "silent_since": "2024-03-04T00:00:00+00:00",
+                                             "last_items_at": "2024-03-03T00:00:00+00:00", "errors_while_silent": 0}))
+    failed = pipeline_failure_alert("ews_monitoring", "index", None, None, "manual__1", "boom",
+                                    now=dt.datetime(2024, 3, 5, tzinfo=dt.UTC))
+    with Store(ews_home) as store:
+        store.upsert_alerts([silent, failed])
+    for direction, a in (("silent", silent), ("failure", failed)):
+        got = client.get("/api/alerts", params={"direction": direction}).json()["alerts"]
+        assert [x["id"] for x in got] == [a.id] and got[0]["kind"] == a.kind
+    page = client.get("/", params={"direction": "failure"})
+    assert page.status_code == 200 and "pipeline:ews_monitoring|task:index" in page.text and "—" in page.text
+    detail = client.get(f"/alerts/{failed.id}")
+    assert detail.status_code == 200 and "pipeline_failure" in detail.text

@@ -60,6 +60,8 @@ def test_missing_periods_count_as_zero(tmp_path):
     ("series,period,count\na,2024-01,1\na,2024-Q2,1\n", "s.csv:3: mixed granularity"),
     ("series,period,count\na,2024-01,1\na,2024-01,2\n", "s.csv:3: duplicate row"),
     ("series,period,count\na,2024-01\n", "s.csv:2: too few fields"),
+    ("series,period,count\ntech:a.b\u202eX,2024-01,1\n", "s.csv:2: invalid row: series key 'tech:a.b\\u202eX' holds the control character U+202E"),
+    ("series,period,count\na\x00b,2024-01,1\n", "U+0000 at position 1: refused"),
     ("series,count\na,1\n", "header lacks column(s) period"),
     ("", "empty file"),
 ])

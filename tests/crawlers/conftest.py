@@ -56,7 +56,7 @@ def _feed(guid: str, link: str, title: str, text: str) -> bytes:
 def _api_sources(u: str) -> list[Source]:
     def src(id_, kind, spider, parser, endpoint, country="US", language="en", **settings):
         return Source(id=id_, kind=kind, country=country, language=language, endpoint=endpoint, spider=spider,
-                      parser=parser, settings=settings)
+                      parser=parser, settings=settings, private_network=True)  # the test site runs on 127.0.0.1
 
     board = dict(list_item="ul.list li", item_link="a::attr(href)", item_date="span.date::text",
                  detail_title="h1::text", detail_date="div.view_date::text", detail_body="div.view_cont")

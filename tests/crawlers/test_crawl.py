@@ -48,7 +48,7 @@ HOSTILE_ROUTES = {
 
 def _src(id_, spider, parser, endpoint, **settings):
     return Source(id=id_, kind="patent" if parser == "patentsview" else "policy", country="KR", language="ko",
-                  endpoint=endpoint, spider=spider, parser=parser, settings=settings)
+                  endpoint=endpoint, spider=spider, parser=parser, settings=settings, private_network=True)
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,10 @@ def test_silent_source_is_named_with_what_it_used_to_deliver(tmp_path):
     s = out["kr-msit"]
     assert (s.silent_runs, s.usual_items, s.errors_while_silent) == (3, 10.0, 0)
     assert s.silent_since == T0 + dt.timedelta(days=3) and s.last_items_at == T0 + dt.timedelta(days=2)
-    assert "kr-msit returned no items in its last 3 runs (without errors)" in s.message()
+    sig = s.signal()
+    assert (sig.kind, sig.direction, sig.series, sig.observed, sig.expected) == ("source_silent", "silent",
+                                                                                 "source:kr-msit", 0.0, 10.0)
+    assert sig.facts["silent_runs"] == 3 and sig.occasion == s.silent_since.date().isoformat()
     assert out["cn-most"].silent_runs == 4 and out["cn-most"].errors_while_silent == 4
 
 

@@ -1,21 +1,27 @@
-"""The item pipelines on their own: archive → validate → store, with Scrapy's real crawler and stats."""
+"""The item pipeline on its own: archive → validate → store, with Scrapy's real crawler and stats."""
 import datetime as dt
 
 from scrapy.utils.test import get_crawler
 
 from crawlers.items import PageItem
-from crawlers.pipelines import ArchiveRawPipeline, StoreDocumentsPipeline, ValidateDocumentsPipeline
+from crawlers.pipelines import CrawlChainPipeline
+from crawlers.registry import Source
 from ews.kernel.schema import Document
 from ews.kernel.store import Store
 
 NOW = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
 
 
-class _Spider:
-    """What the pipelines need of a spider: its data directory and an error sink."""
+SOURCE = Source(id="src", kind="policy", country="US", language="en", endpoint="http://127.0.0.1/list",
+                spider="feed", parser="feed", private_network=True)
 
-    def __init__(self, home):
-        self.home = str(home)
+
+class _Spider:
+    """What the pipeline needs of a spider: its source and an error sink."""
+
+    source = SOURCE
+
+    def __init__(self):
         self.errors: list[str] = []
 
     def record_error(self, message):
@@ -23,18 +29,13 @@ class _Spider:
 
 
 def _run(home, item):
-    crawler = get_crawler()
-    spider = _Spider(home)
+    crawler = get_crawler(settings_dict={"EWS_HOME": str(home)})
+    spider = _Spider()
     crawler.spider = spider
-    stages = [cls.from_crawler(crawler) for cls in (ArchiveRawPipeline, ValidateDocumentsPipeline, StoreDocumentsPipeline)]
-    for s in stages:
-        if hasattr(s, "open_spider"):
-            s.open_spider()
-    for s in stages:
-        item = s.process_item(item)
-    for s in stages:
-        if hasattr(s, "close_spider"):
-            s.close_spider()
+    pipeline = CrawlChainPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    item = pipeline.process_item(item)
+    pipeline.close_spider()
     return item, crawler.stats, spider
 
 
@@ -88,7 +89,7 @@ def test_pages_without_documents_are_still_archived(tmp_path):
 
 
 def test_syndicated_article_in_two_feeds_is_stored_once(api_crawl):
-    """NearDuplicatePipeline in a real crawl: the same story from two sources becomes one document."""
+    """The chain's de-duplication in a real crawl: the same story from two sources becomes one document."""
     from crawlers.index import CrawlIndex
 
     first = api_crawl["first"]

@@ -47,7 +47,8 @@ def _write(tmp_path, entries) -> str:
 
 
 GOOD = {"id": "ok-src", "kind": "policy", "country": "KR", "language": "ko", "schedule": "@daily",
-        "endpoint": "https://example.invalid/list", "spider": "html_list", "parser": "html_detail"}
+        "endpoint": "https://example.invalid/list", "spider": "html_list", "parser": "html_detail",
+        "settings": {"list_item": "ul li", "item_link": "a::attr(href)"}}
 
 
 @pytest.mark.parametrize("change, problem", [
@@ -58,6 +59,14 @@ GOOD = {"id": "ok-src", "kind": "policy", "country": "KR", "language": "ko", "sc
     ({"parser": "nope"}, "unknown parser 'nope'"),
     ({"endpoint": "ftp://x"}, "endpoint"),
     ({"surprise": 1}, "surprise"),
+    # the spider table's settings model of the type, checked when the registry loads
+    ({"settings": {"list_item": "ul li"}}, "settings.item_link: Field required"),
+    ({"settings": {**GOOD["settings"], "list_itme": "x"}}, "settings.list_itme: Extra inputs"),
+    ({"settings": {**GOOD["settings"], "max_pages": "many"}}, "settings.max_pages"),
+    ({"settings": {**GOOD["settings"], "api_key_env": "my key"}}, "must name an environment variable"),
+    ({"settings": {**GOOD["settings"], "allowed_hosts": ["cdn.example.org:http"]}}, "port must be a number"),
+    ({"parser": "patentsview"}, "is not one the html_list spider speaks"),
+    ({"private_network": True}, "private_network is a setting of the whole registry file"),
 ])
 def test_bad_entry_names_file_entry_and_field(tmp_path, change, problem):
     path = _write(tmp_path, [GOOD, {**GOOD, "id": "bad-src", **change}])
@@ -84,3 +93,12 @@ def test_disabled_sources_are_left_out(tmp_path):
     path = _write(tmp_path, [GOOD, {**GOOD, "id": "off", "enabled": False}])
     assert [s.id for s in load_registry(path=path)] == ["ok-src"]
     assert isinstance(load_registry(path=path)[0], Source)
+
+
+def test_private_network_only_for_a_whole_flagged_file(tmp_path):
+    assert load_registry(path=_write(tmp_path, [GOOD]))[0].private_network is False
+    p = tmp_path / "local.yaml"
+    p.write_text(yaml.safe_dump({"private_network": True, "sources": [GOOD]}), encoding="utf-8")
+    assert load_registry(path=p)[0].private_network is True
+    assert all(s.private_network for s in load_registry(demo=True))
+    assert not any(s.private_network for s in load_registry())

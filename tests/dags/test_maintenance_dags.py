@@ -132,7 +132,7 @@ def test_retrain_with_too_few_patents_keeps_the_current_model(airflow_home, ews_
 
 
 def test_annual_report_counts_the_year_of_its_data_interval(airflow_home, populated):
-    from models.aggregate import parse_series_key
+    from ews.kernel.series import SeriesKey
 
     run = load_dag("ews_annual_report").test(logical_date=dt.datetime(2024, 1, 1, 5, tzinfo=UTC))
     assert states(run) == {"annual_report": "success"}, states(run)
@@ -146,9 +146,9 @@ def test_annual_report_counts_the_year_of_its_data_interval(airflow_home, popula
         counts = store.read_counts()
     yearly = {}
     for series, period, n in counts.itertuples(index=False):
-        key = parse_series_key(series)
-        if set(key) == {"tech"}:
-            yearly[(key["tech"], period[:4])] = yearly.get((key["tech"], period[:4]), 0) + n
+        key = SeriesKey.parse(series)
+        if key.subject_kind == "tech" and key.dimension is None and key.corpus == "patent":
+            yearly[(key.subject, period[:4])] = yearly.get((key.subject, period[:4]), 0) + n
     techs = [t for f in data["fields"] for t in f["technologies"]]
     assert sum(t["patents"]["2023"] for t in techs) > 100
     for t in techs:

@@ -32,8 +32,35 @@ def test_demo_runs_end_to_end_and_is_idempotent(ews_home):
     assert after_first["documents"] > 1000 and after_first["alerts"] > 0
     report = ews_home / "reports" / "report.html"
     assert report.exists() and ("<svg" in report.read_text() or "<img" in report.read_text())
+    assert_evidence_is_the_counted_documents(ews_home)
 
     second = run_demo(ews_home)
     assert second.returncode == 0, second.stderr[-3000:]
     assert table_counts(ews_home) == after_first
     assert "(0 new)" in second.stdout and "alerts: 0 new" in second.stdout
+
+
+def assert_evidence_is_the_counted_documents(home):
+    """Every count alert of the demo lists exactly the documents its count counted: as many as the stored count
+    and the alert's observed value, and the same ids a document-by-document pass over the membership rule finds."""
+    from ews.kernel.periods import period_of
+    from ews.kernel.schema import document_date
+    from ews.kernel.series import document_series
+    from ews.kernel.store import Store
+
+    with Store(home) as store:
+        counts = {(s, p): n for s, p, n in store.read_counts().itertuples(index=False)}
+        alerts = [a for a in store.list_alerts() if a.kind == "count_deviation"]
+        tags = {t.doc_id: t for t in store.iter_tagged()}
+        members: dict[tuple[str, str], set[str]] = {}
+        for doc in store.iter_documents():
+            date = document_date(doc)
+            if doc.id not in tags or date is None:
+                continue
+            for key in document_series(doc, tags[doc.id]):
+                members.setdefault((key.text, period_of(date, "month")), set()).add(doc.id)
+    assert alerts
+    for a in alerts:
+        c = a.evidence["contributors"]
+        assert c["documents_total"] == counts[(a.series, a.period)] == a.observed, a.id
+        assert set(c["document_ids"]) == members.get((a.series, a.period), set()), a.id

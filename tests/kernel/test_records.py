@@ -39,7 +39,7 @@ def test_jsonl_truncated_gzip_is_reported(tmp_path):
     whole = gzip.compress(lines.encode())
     p.write_bytes(whole[: len(whole) // 2])
     res = read_jsonl(p, ClassifyInput)
-    assert res.bad and "unreadable" in res.bad[-1].problem
+    assert res.bad and "file damaged after line" in res.bad[-1].problem and "every record after it is lost" in res.bad[-1].problem
 
 
 def test_csv_header_and_rows(tmp_path):

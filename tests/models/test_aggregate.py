@@ -5,8 +5,9 @@ import datetime as dt
 
 import pytest
 
-from ews.kernel.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
-from models.aggregate import build_counts, document_date, parse_series_key, series_key
+from ews.kernel.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore, document_date
+from ews.kernel.series import SeriesKey
+from models.aggregate import build_counts
 
 FETCHED = dt.datetime(2024, 1, 1, 12, 0)
 
@@ -80,9 +81,10 @@ def test_untagged_and_undated_documents_are_not_counted_and_empty_input_gives_em
 
 
 def test_series_key_round_trip_and_separator_cannot_leak_from_values():
-    key = series_key(("tech", "semi.memory"), ("applicant", "A|B  CORP"))
-    assert key == "tech:semi.memory|applicant:A/B CORP"
-    assert parse_series_key(key) == {"tech": "semi.memory", "applicant": "A/B CORP"}
+    key = SeriesKey.of_technology("semi.memory", "applicant", "A|B  CORP")
+    assert key.text == "tech:semi.memory|applicant:A/B CORP"
+    back = SeriesKey.parse(key.text)
+    assert back == key and (back.technology, back.dimension, back.value) == ("semi.memory", "applicant", "A/B CORP")
 
 
 def test_weekly_granularity_and_bad_granularity():

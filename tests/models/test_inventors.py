@@ -3,6 +3,7 @@ import itertools
 
 import pytest
 
+from alerts.build import alerts_from_signals
 from ews.kernel.ids import alert_id
 from ews.kernel.schema import Document, Party, PatentInfo, TaggedDocument, Tagging, TechnologyScore
 from models.inventors import _mentions, detect_inventor_moves, disambiguate, find_moves, person_key
@@ -26,7 +27,7 @@ def patent(date, applicants, inventors, tech="semi.memory"):
 
 def run(pairs, **kw):
     docs, tags = zip(*pairs)
-    return detect_inventor_moves(list(docs), list(tags), **kw)
+    return alerts_from_signals(detect_inventor_moves(list(docs), list(tags), **kw))
 
 
 SAMSUNG = ("Samsung Electronics Co., Ltd.", "KR")
@@ -132,7 +133,7 @@ def test_the_planted_demo_mover_and_nobody_else():
     clf = load_classifier(None)
     tags = [TaggedDocument(doc_id=t.id, tagging=t, model_version=clf.version, taxonomy_version=clf.taxonomy_version)
             for t in clf.predict([ClassifyInput.from_document(d) for d in docs])]
-    alerts = detect_inventor_moves(docs, tags)
+    alerts = alerts_from_signals(detect_inventor_moves(docs, tags))
     assert [(a.series, a.period) for a in alerts] == [("inventor:KIM JAEWON", "2022-03")]
     ev = alerts[0].evidence
     assert ev["home_applicants"] == ["SAMSUNG ELECTRONICS"]
@@ -142,7 +143,7 @@ def test_the_planted_demo_mover_and_nobody_else():
     assert find_moves(docs, tags, min_prior=100) == []
     # the alert folds like the count alerts do (re-detection keeps one alert)
     from alerts.build import apply_realert_window
-    again = detect_inventor_moves(docs, tags)
+    again = alerts_from_signals(detect_inventor_moves(docs, tags))
     merged = apply_realert_window(again, alerts)
     assert [a.id for a in merged] == [alerts[0].id] and merged[0].evidence["occurrences"].keys() == {"2022-03"}
 
@@ -156,12 +157,12 @@ def test_pipeline_wiring_is_idempotent_through_the_store(tmp_path):
     with Store(tmp_path / "home") as store:
         store.upsert_documents(docs)
         store.upsert_tagged(tags)
-        first = store.upsert_alerts(detect_inventor_moves(store.iter_documents(), store.iter_tagged()))
+        first = store.upsert_alerts(alerts_from_signals(detect_inventor_moves(store.iter_documents(), store.iter_tagged())))
         assert first == {"inserted": 1, "updated": 0}
         a = store.list_alerts()[0]
         with store.transaction() as c:  # an analyst triages it (as the review app's embedded store does)
             c.execute("UPDATE alerts SET status=?, body=? WHERE id=?",
                       ("triaged", a.model_copy(update={"status": "triaged"}).model_dump_json(), a.id))
-        again = store.upsert_alerts(detect_inventor_moves(store.iter_documents(), store.iter_tagged()))
+        again = store.upsert_alerts(alerts_from_signals(detect_inventor_moves(store.iter_documents(), store.iter_tagged())))
         assert again == {"inserted": 0, "updated": 1}
         assert [(x.series, x.status) for x in store.list_alerts()] == [("inventor:KIM JAEWON", "triaged")]

@@ -157,9 +157,13 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="print as a JSO
     for r in rows:
         lr = r["last_run"]
         keys = ", ".join(f"{v} {'set' if ok else '[red]missing[/]'}" for v, ok in r["credentials"].items()) or "none needed"
-        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], r["endpoint"], keys,
+        endpoint = r["endpoint"].replace("http://127.0.0.1:0/", "http://127.0.0.1:<port>/")
+        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], endpoint, keys,
                   "never" if lr is None else f"{lr['time'][:16]} {lr['items']} items, {lr['errors']} errors")
     out.print(t)
+    if demo:
+        out.print("The demo sources are served by `ews run --demo` on a free port of 127.0.0.1 chosen at each run "
+                  "(<port>), and stop with it.", highlight=False)
 
 
 @app.command()

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, select_autoescape
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 
 from alerts.base import (
@@ -88,9 +89,28 @@ class SilenceIn(BaseModel):
     created_by: str = Field(min_length=1)
 
 
-def create_app(store_factory: Callable[[], AlertStore] | None = None, settings=None) -> FastAPI:
+REPORT_TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf", ".md": "text/markdown; charset=utf-8",
+                ".json": "application/json", ".png": "image/png"}
+_pages = Environment(loader=PackageLoader("alerts", "pages"), autoescape=select_autoescape(default=True))
+
+
+def list_reports(reports_dir: Path) -> list[dict]:
+    """The report files under the reports folder (run report, briefings, annual reports), newest first."""
+    if not reports_dir.is_dir():
+        return []
+    files = [p for p in reports_dir.rglob("*") if p.is_file() and p.suffix in REPORT_TYPES
+             and not p.name.startswith(".")]
+    files.sort(key=lambda p: (-p.stat().st_mtime, str(p)))
+    return [{"path": p.relative_to(reports_dir).as_posix(), "kind": p.suffix[1:], "size": p.stat().st_size,
+             "modified": dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M")}
+            for p in files]
+
+
+def create_app(store_factory: Callable[[], AlertStore] | None = None, settings=None,
+               reports_dir: Path | None = None) -> FastAPI:
     """The app; `store_factory` opens an alert store (default: the one `settings` select, the settings
-    built once here when not given).
+    built once here when not given); `reports_dir` holds the reports it lists and serves (default: the
+    settings' reports folder).
 
     A store is opened per request and closed after it: SQLite connections
     belong to one thread, and requests run in a thread pool.
@@ -219,5 +239,27 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None, settings=N
         except AlertStoreError as e:  # conflict or invalid transition: show it on the page
             return RedirectResponse(f"/alerts/{quote(alert_id)}?error={quote(str(e))}", status_code=303)
         return RedirectResponse(f"/alerts/{quote(alert_id)}", status_code=303)
+
+    @app.get("/reports", response_class=HTMLResponse)
+    def reports_page() -> str:
+        return _pages.get_template("reports.html.j2").render(files=list_reports(_reports_dir()))
+
+    @app.get("/reports/{path:path}")
+    def report_file(path: str) -> FileResponse:
+        base = _reports_dir().resolve()
+        target = (base / path).resolve()
+        # a path that leaves the reports folder (.., absolute, symlink out) is not a report
+        if not target.is_relative_to(base) or not target.is_file() or target.suffix not in REPORT_TYPES:
+            raise HTTPException(404, f"no report {path}")
+        return FileResponse(target, media_type=REPORT_TYPES[target.suffix])
+
+    def _reports_dir() -> Path:
+        if reports_dir is not None:
+            return Path(reports_dir)
+        if settings is not None:
+            return settings.reports_dir
+        from ews.kernel.config import load_settings
+
+        return load_settings().reports_dir
 
     return app

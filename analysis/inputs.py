@@ -20,12 +20,11 @@ class Stage1:
     tagged: list[TaggedDocument]
 
 
-def load_stage1(settings=None, documents: bool = True) -> Stage1:
+def load_stage1(settings, documents: bool = True) -> Stage1:
+    """What stage 2 reads of stage 1, from the store and the alert store `settings` (the entry point's) name."""
     from alerts.stores import open_alert_store
-    from ews.kernel.config import load_settings
     from ews.kernel.store import Store
 
-    settings = settings or load_settings()
     with Store(settings.home) as store:
         counts = store.read_counts()
         docs = list(store.iter_documents()) if documents else []

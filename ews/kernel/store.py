@@ -175,6 +175,10 @@ class Store:
         for (body,) in self._conn.execute(q + " ORDER BY id", args).fetchall():
             yield Document.model_validate_json(body)
 
+    def get_document(self, doc_id: str) -> Document | None:
+        row = self._conn.execute("SELECT body FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return Document.model_validate_json(row[0]) if row else None
+
     def count_documents(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
 
@@ -188,6 +192,10 @@ class Store:
                           (t.doc_id, t.model_version, t.model_dump_json()))
                 n += 1
         return n
+
+    def get_tagged(self, doc_id: str) -> TaggedDocument | None:
+        row = self._conn.execute("SELECT body FROM tagged WHERE doc_id=?", (doc_id,)).fetchone()
+        return TaggedDocument.model_validate_json(row[0]) if row else None
 
     def iter_tagged(self) -> Iterator[TaggedDocument]:
         for (body,) in self._conn.execute("SELECT body FROM tagged ORDER BY doc_id").fetchall():

@@ -123,6 +123,22 @@ def apply_review(store: AlertStore, alert_id: str, user: User, version: str, sta
         raise HTTPException(422, str(e)) from None
 
 
+def apply_incident_review(store: AlertStore, incident, user: User, versions: dict[str, str], status: str | None,
+                          assignee: str | None, note: str):
+    """One review of every alert of an incident as the authenticated user (alerts.incidents.review_incident)."""
+    from alerts.incidents import review_incident
+
+    try:
+        return review_incident(store, incident, actor=user.name, versions=versions, status=status,
+                               assignee=assignee or None, note=note)
+    except AlertNotFound as e:
+        raise HTTPException(404, str(e)) from None
+    except ReviewConflict as e:
+        raise HTTPException(409, str(e)) from None
+    except (InvalidTransition, AlertStoreError) as e:
+        raise HTTPException(422, str(e)) from None
+
+
 @router.get("/me", responses=READ_ERRORS, summary="the authenticated user")
 def me(user: User = Depends(viewer)) -> dict:
     return user.model_dump(mode="json")

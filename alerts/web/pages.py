@@ -14,8 +14,17 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from alerts.base import TRANSITIONS, AlertQuery, AlertStore, AlertStoreError
+from alerts.incidents import group_incidents
 from alerts.web import views
-from alerts.web.api import MAX_COMPARE, alert_query, apply_review, compare_table, record_tags, run_document_search
+from alerts.web.api import (
+    MAX_COMPARE,
+    alert_query,
+    apply_incident_review,
+    apply_review,
+    compare_table,
+    record_tags,
+    run_document_search,
+)
 from alerts.web.auth import SESSION_USER, require
 from alerts.web.deps import get_library, get_store
 from alerts.web.feedback import FeedbackStore
@@ -133,10 +142,15 @@ def queue(request: Request, page: int = 1, store: AlertStore = Depends(get_store
         kind=params.get("kind") if params.get("kind") in KINDS else None, country=params.get("country"),
         min_severity=_float(params.get("min_severity")), period_from=params.get("period_from"),
         period_to=params.get("period_to"), assignee=params.get("assignee"), include_silenced=False,
-        size=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    alerts, total = store.search_page(query)
+        size=views.SCAN, offset=0)
+    # the queue lists incidents (alerts.incidents): one event on nested series is one row, its lead first
+    found, total_alerts = store.search_page(query)
+    incidents = group_incidents(found)
+    total = len(incidents)
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    return render(request, "queue.html", alerts=alerts, total=total, page=page, pages=pages, params=params,
+    shown = incidents[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    return render(request, "queue.html", incidents=shown, total=total, total_alerts=total_alerts, page=page,
+                  pages=pages, params=params,
                   statuses=STATUSES, directions=DIRECTIONS, kinds=KINDS,
                   page_url=lambda n: "/queue?" + urlencode({**params, "page": n}),
                   notice=request.query_params.get("notice"))
@@ -159,7 +173,9 @@ async def queue_bulk(request: Request, store: AlertStore = Depends(get_store), u
     assignee = (form.get("assignee") or "").strip() or None
     ok = failed = 0
     problems = []
-    for item in picked[:500]:
+    # an incident's box carries every member as 'id@version', space-separated: the review applies to all
+    items = [part for item in picked[:500] for part in str(item).split()][:2000]
+    for item in items:
         alert_id, _, version = str(item).rpartition("@")
         try:
             apply_review(store, alert_id, user, version, status, assignee, str(form.get("note") or ""))
@@ -181,17 +197,23 @@ def alert_detail(alert_id: str, request: Request, store: AlertStore = Depends(ge
     if r is None:
         raise HTTPException(404, f"no alert {alert_id}")
     return render(request, "alert.html", r=r, chart=views.alert_chart(store, r), evidence=views.evidence(library, r),
+                  incident=views.incident_of(store, r),
                   history=store.history(alert_id), next_statuses=sorted(TRANSITIONS.get(r.alert.status, ())),
                   error=request.query_params.get("error"), notice=request.query_params.get("notice"))
 
 
 @router.post("/alerts/{alert_id}/review")
 def review_form(alert_id: str, request: Request, version: str = Form(...), status: str = Form(""),
-                assignee: str = Form(""), note: str = Form(""), store: AlertStore = Depends(get_store),
-                user: User = Depends(analyst)):
+                assignee: str = Form(""), note: str = Form(""), whole_incident: bool = Form(False),
+                store: AlertStore = Depends(get_store), user: User = Depends(analyst)):
     t = translator_of(request)
     try:
-        apply_review(store, alert_id, user, version, status or None, assignee.strip() or None, note)
+        r = store.get(alert_id) if whole_incident else None
+        if r is not None:
+            apply_incident_review(store, views.incident_of(store, r), user, {alert_id: version}, status or None,
+                                  assignee.strip() or None, note)
+        else:
+            apply_review(store, alert_id, user, version, status or None, assignee.strip() or None, note)
     except HTTPException as e:
         if e.status_code == 404:
             raise

@@ -104,3 +104,19 @@ def evidence(library: Store, r: ReviewedAlert) -> dict:
 def series_choices(library: Store, limit: int = 5000) -> list[str]:
     df = library.read_counts()
     return sorted(df["series"].unique().tolist())[:limit] if not df.empty else []
+
+
+def incident_of(store: AlertStore, r: ReviewedAlert):
+    """The incident an alert belongs to, among the alerts of its period and direction (alerts.incidents)."""
+    from alerts.incidents import Incident, group_incidents
+
+    a = r.alert
+    same, _ = store.search_page(AlertQuery(period_from=a.period, period_to=a.period, direction=a.direction,
+                                           include_silenced=True, size=SCAN))
+    if all(x.alert.id != a.id for x in same):
+        same.append(r)
+    for inc in group_incidents(same):
+        if a.id in inc.alert_ids:
+            return inc
+    return Incident(id="", members=(r,))
+

@@ -64,13 +64,15 @@ def test_queue_filters_sorting_paging(session_for, seeded):
     c = session_for("vera")
     html = c.get("/queue?lang=en").text
     rows = re.findall(r'<tr data-alert="([^"]+)"', html)
-    assert len(rows) == 4
+    # one row per incident: the three nested battery alerts of 2023-07 share their documents (alerts.incidents)
+    assert len(rows) == 2
+    assert rows[0] == seeded["alerts"]["tech:battery.li_ion|jurisdiction:US"] or "field:battery" in html
     sev = [float(x) for x in re.findall(r'class="sev sev-\w+" title="([0-9.]+)"', html)]
     assert sev == sorted(sev, reverse=True)
     only = re.findall(r'<tr data-alert="([^"]+)"', c.get("/queue?technology=semi.memory").text)
     assert only == [seeded["alerts"]["tech:semi.memory"]]
     assert len(re.findall(r'<tr data-alert=', c.get("/queue?country=US").text)) == 1
-    assert len(re.findall(r'<tr data-alert=', c.get("/queue?period_from=2023-05").text)) == 3
+    assert len(re.findall(r'<tr data-alert=', c.get("/queue?period_from=2023-05").text)) == 1  # the battery incident
     assert len(re.findall(r'<tr data-alert=', c.get("/queue?min_severity=0.99").text)) == 0
 
 
@@ -78,7 +80,8 @@ def test_bulk_assign_and_status(session_for, seeded):
     c = session_for("ana")
     html = c.get("/queue?field=battery").text
     picks = re.findall(r'name="alert" value="([^"]+)"', html)
-    assert len(picks) == 3
+    # the battery incident's one box carries its three alerts: the review applies to all of them
+    assert len(picks) == 1 and len(picks[0].split()) == 3
     r = c.post("/queue/bulk", data={"csrf_token": csrf_of(html), "alert": picks, "status": "triaged",
                                     "assignee": "anton", "back": "/queue?field=battery"})
     assert r.status_code == 200 and "3" in r.text

@@ -105,6 +105,21 @@ def test_review_form_and_concurrent_edit_message(session_for, seeded):
     assert ana.get(f"/api/alerts/{aid}").json()["status"] == "triaged"
 
 
+def test_a_review_of_the_whole_incident_reaches_every_alert_of_it(session_for, seeded):
+    aid = seeded["alerts"]["field:battery"]
+    ana = session_for("ana")
+    page = ana.get(f"/alerts/{aid}?lang=en").text
+    assert 'id="incident"' in page and "tech:battery.li_ion|jurisdiction:US" in page
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    r = ana.post(f"/alerts/{aid}/review", data={"csrf_token": csrf_of(page), "version": version,
+                                                "status": "triaged", "whole_incident": "true", "note": "one event"})
+    assert r.status_code == 200 and "Review saved." in r.text
+    for series in ("field:battery", "tech:battery.li_ion", "tech:battery.li_ion|jurisdiction:US"):
+        body = ana.get(f"/api/alerts/{seeded['alerts'][series]}").json()
+        assert body["status"] == "triaged" and {e["actor"] for e in body["history"]} == {"ana"}
+    assert ana.get(f"/api/alerts/{seeded['alerts']['tech:semi.memory']}").json()["status"] == "new"
+
+
 def test_alert_detail_shows_evidence_chart_and_history(session_for, seeded):
     aid = seeded["alerts"]["tech:battery.li_ion"]
     html = session_for("vera").get(f"/alerts/{aid}?lang=en").text

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from alerts.base import AlertStore
-from alerts.web import api, pages
+from alerts.web import api, pages, reports
 from alerts.web.auth import LoginRequired
 from alerts.web.deps import StoreUnavailable, unavailable_reason
 from alerts.web.i18n import templates
@@ -54,6 +54,7 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None, settings=N
     app = FastAPI(title="Technology-security early warning: analysts' workbench", version="2",
                   description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.home = Path(settings.home)
+    app.state.reports_dir = Path(settings.reports_dir)
     app.state.store_factory = store_factory or (lambda: open_alert_store(settings))
     app.state.users = UserStore(settings.home)
     app.state.limiter = limiter or LoginRateLimiter()
@@ -68,6 +69,7 @@ def create_app(store_factory: Callable[[], AlertStore] | None = None, settings=N
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(reports.router)
 
     def _is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"

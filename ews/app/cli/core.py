@@ -102,7 +102,7 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
     import pandas as pd
 
     from ews.kernel.records import InputError, check_output_file, read_count_csv, write_jsonl_atomic
-    from models.detect import detect_counts
+    from models.detect import SensitivityError, run_detection
 
     cutoff = None
     if as_of:
@@ -120,8 +120,14 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
     df = pd.DataFrame([r.model_dump() for r in good], columns=["series", "period", "count"])
     from alerts.build import alerts_from_detections
 
-    alerts = alerts_from_detections(detect_counts(df, as_of=cutoff))
+    try:
+        run = run_detection(df, as_of=cutoff)
+    except SensitivityError as e:
+        fail(str(e))
+    alerts = alerts_from_detections(run.alarms)
     alerts.sort(key=lambda a: (a.series, a.period))
+    if run.withheld:
+        err.print(f"{len(run.withheld)} flags withheld: {run.withheld_summary()}", highlight=False)
     try:
         n = write_jsonl_atomic(output, [a.public() for a in alerts])
     except InputError as e:

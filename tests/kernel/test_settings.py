@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("ews", "crawlers", "models", "alerts", "analysis", "dags")
 # where settings may be built: the entry points (the ews command, the Airflow jobs, the web app factory,
 # the crawler process, whose Settings are Scrapy's)
-ENTRY_POINTS = {"ews/kernel/config.py", "ews/app/cli/_app.py", "ews/app/tasks.py", "alerts/web.py", "crawlers/run.py"}
+ENTRY_POINTS = {"ews/kernel/config.py", "ews/app/cli/_app.py", "ews/app/tasks.py", "alerts/web/app.py", "crawlers/run.py"}
 ENV_WRITE = re.compile(r"os\.environ\s*\[[^\]]+\]\s*=|os\.environ\.(update|setdefault|pop)\(|os\.putenv\(|os\.unsetenv\(")
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ews.app.cli._app import app, fail
+from ews.app.cli._app import app, fail, settings
 
 user_app = typer.Typer(help="Users of the review app (ews serve).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -16,9 +16,8 @@ _fail = fail
 
 def _users():
     from alerts.web.users import UserStore
-    from ews.kernel.config import get_settings
 
-    return UserStore(get_settings().home)
+    return UserStore(settings().home)
 
 
 def read_password(stream=None) -> str:

@@ -9,7 +9,7 @@ import random
 from alerts.embedded import EmbeddedAlertStore
 from ews.app import pipeline
 from ews.kernel.config import load_settings
-from ews.kernel.schema import Document, PatentInfo, Party
+from ews.kernel.schema import Document, Party, PatentInfo
 from ews.kernel.store import Store
 
 APPLICANTS = [("Samsung Electronics Co., Ltd.", "KR"), ("SK hynix Inc.", "KR"), ("Micron Technology, Inc.", "US"),

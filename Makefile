@@ -5,14 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)
 
-.PHONY: install os-packages demo test test-fast lint bench lock clean
+.PHONY: install os-packages demo test test-fast lint bench lock clean elasticsearch elasticsearch-stop elasticsearch-status
 
 install: $(STAMP)
 
 # Debian packages the reports, PDFs and browser tests use: CJK fonts (Korean in charts, pages and PDFs),
-# pango for WeasyPrint, poppler for rendering PDF pages in tests, Chromium for the browser tests.
+# pango for WeasyPrint, poppler for rendering PDF pages in tests, Chromium for the browser tests,
+# Maven for fetching the test Elasticsearch node (tools/es_node.py; it also needs a Java 21+).
 # Installed where apt-get can be used (root or sudo); elsewhere it names what is missing.
-OS_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium
+OS_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium maven
 os-packages:
 	@missing=$$(for p in $(OS_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "Debian packages: all present ($(OS_PACKAGES))"; \
@@ -36,6 +37,19 @@ test: install lint
 
 test-fast: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration"
+
+# A local single-node Elasticsearch on 127.0.0.1 (no Docker), fetched once through Maven;
+# prints EWS_ES_URL=http://127.0.0.1:PORT. ES_DIR chooses its state directory.
+ES_NODE = $(PYTHON) tools/es_node.py $(if $(ES_DIR),--dir $(ES_DIR))
+
+elasticsearch:
+	@$(ES_NODE) start
+
+elasticsearch-stop:
+	@$(ES_NODE) stop
+
+elasticsearch-status:
+	@$(ES_NODE) status
 
 # The floors (import-linter contracts in pyproject.toml) and the style (ruff).
 lint: install

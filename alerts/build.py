@@ -98,6 +98,9 @@ def _explain_count(s: Signal) -> str:
     word = "Surge" if s.direction == "surge" else "Drop"
     diff = obs - exp_
     ratio = f"{obs / exp_:.1f}× expected" if exp_ > 0 else "nothing expected"
+    if s.facts.get("note"):
+        # the detector's own terms (a shift: run length, level before and after; a share: the usual share)
+        return f"{word} in {s.series} for {s.period}: {s.facts['note']}. Method: {s.method}; detector score {s.score:.2f}."
     parts = [f"{word} in {s.series} for {s.period}: {_fmt(obs)} observed vs {_fmt(exp_)} expected "
              f"({'+' if diff >= 0 else ''}{_fmt(diff)}, {ratio})."]
     if s.direction == "surge" and s.upper is not None:
@@ -157,7 +160,8 @@ def signal_from_detection(d: Detection, detector: str = "count") -> Signal:
         raise ValueError(f"detection {d.series} {d.period} is not an alarm with a direction")
     return Signal(kind="count_deviation", detector=detector, series=d.series, period=d.period,
                   direction=d.direction, observed=float(d.observed), expected=float(d.expected),
-                  lower=d.lower, upper=d.upper, score=float(d.score), method=d.method)
+                  lower=d.lower, upper=d.upper, score=float(d.score), method=d.method,
+                  facts={"note": d.note} if d.note else {})
 
 
 def _series_facets(series: str) -> dict:

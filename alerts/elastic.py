@@ -17,8 +17,10 @@ cluster. A review the cluster missed (down, or lost) stays in the outbox, and
 a cluster that comes back empty gets every alert with its review state back
 from the next sync. Silences are kept the same way.
 
-Nothing here depends on scripts (painless) or on a particular analysis plugin,
-and the Korean analyzer is chosen by a capability check at start-up.
+Nothing here depends on scripts (painless), on the reindex module or on a
+particular analysis plugin, so the store runs on a minimal node as on a full
+one: migrations and stale-row deletions go through scan and bulk, and the
+Korean and English analyzers are chosen by a capability check at start-up.
 """
 from __future__ import annotations
 
@@ -87,6 +89,7 @@ class ElasticAlertStore(AlertStore):
         self.chunk_size, self.retries = chunk_size, retries
         self.initial_backoff, self.max_backoff = initial_backoff, max_backoff
         self.text_analysis: TextAnalysis | None = None
+        self.english_analysis: bool | None = None
 
     @classmethod
     def from_settings(cls, settings, journal: EmbeddedAlertStore | None = None, owns_journal: bool | None = None,
@@ -133,11 +136,20 @@ class ElasticAlertStore(AlertStore):
                 continue
         return "standard"
 
+    def detect_english_analysis(self) -> bool:
+        try:
+            self.es.indices.analyze(text="running batteries", analyzer="english")
+            return True
+        except ApiError:
+            return False
+
     def setup(self) -> None:
         """Put the templates, create missing indices with their aliases, migrate families whose version rose."""
         self.text_analysis = self.detect_text_analysis()
+        self.english_analysis = self.detect_english_analysis()
         for _fam, n in self.names.items():
-            self.es.indices.put_index_template(name=n.template, **index_template(n, self.text_analysis))
+            self.es.indices.put_index_template(name=n.template,
+                                               **index_template(n, self.text_analysis, self.english_analysis))
             current = self._alias_target(n.write)
             if current is None:
                 if not self.es.indices.exists(index=n.index):
@@ -167,7 +179,14 @@ class ElasticAlertStore(AlertStore):
         log.info("migrating %s: %s -> %s", n.family, old, n.index)
         if not self.es.indices.exists(index=n.index):
             self.es.indices.create(index=n.index)
-        self.es.reindex(source={"index": old}, dest={"index": n.index}, refresh=True, wait_for_completion=True)
+        # scan and bulk, ids kept: needs neither the reindex module nor data streams on the cluster
+        hits = helpers.scan(self.es, index=old, size=self.chunk_size, query={"query": {"match_all": {}}})
+        out = self.bulk([{"_op_type": "index", "_index": n.index, "_id": h["_id"], "_source": h["_source"]}
+                         for h in hits])
+        self.es.indices.refresh(index=n.index)
+        if out.failed:
+            raise AlertStoreError(f"migration {old} -> {n.index}: {len(out.failed)} not copied: "
+                                  f"{next(iter(out.failed.values()))}")
         if n.family == "alerts":
             self._upgrade_legacy_alerts(n.index)
         self._point_aliases(n, old)
@@ -408,9 +427,10 @@ class ElasticAlertStore(AlertStore):
     # trends -------------------------------------------------------------------
     def trend_actions(self, counts: pd.DataFrame, generation: str) -> list[dict]:
         actions = []
+        keys: dict[str, SeriesKey] = {}
         for s, p, c in counts[["series", "period", "count"]].itertuples(index=False):
             s, p = str(s), str(p)
-            parts = SeriesKey.read(s)
+            parts = keys.get(s) or keys.setdefault(s, SeriesKey.read(s))
             try:
                 gran, start = granularity(p), to_period(p).start_time.date().isoformat()
             except PeriodError:
@@ -426,9 +446,13 @@ class ElasticAlertStore(AlertStore):
         res = self.bulk(self.trend_actions(counts, generation), refresh=True)
         if res.failed:
             raise AlertStoreError(f"{len(res.failed)} trend rows not indexed: {next(iter(res.failed.values()))}")
-        # rows of an earlier aggregation that this one no longer has (a series renamed, a period dropped)
-        self.es.delete_by_query(index=self.names["trends"].read,
-                                query={"bool": {"must_not": [{"term": {"generation": generation}}]}}, refresh=True)
+        # rows of an earlier aggregation that this one no longer has (a series renamed, a period dropped);
+        # deleted by id rather than by query, which needs the reindex module a minimal node lacks
+        stale = helpers.scan(self.es, index=self.names["trends"].read, size=2000, _source=False,
+                             query={"query": {"bool": {"must_not": [{"term": {"generation": generation}}]}}})
+        gone = self.bulk([{"_op_type": "delete", "_index": h["_index"], "_id": h["_id"]} for h in stale], refresh=True)
+        if any(not e.startswith("404") for e in gone.failed.values()):
+            raise AlertStoreError(f"stale trend rows not deleted: {next(iter(gone.failed.values()))}")
         return len(res.ok)
 
     def trend(self, series: str, period_from: str | None = None, period_to: str | None = None) -> list[TrendPoint]:

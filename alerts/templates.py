@@ -9,7 +9,9 @@ and swaps both aliases in one atomic request, so readers never see downtime.
 Mappings are explicit and strict (an unexpected field is an error, not a new
 mapping). Free text gets the Korean analyzer where the cluster has
 `analysis-nori`, else a CJK bigram analyzer, else the standard one, plus an
-English sub-field and a keyword sub-field.
+English sub-field (the `english` analyzer where the cluster has it, else the
+standard one: a minimal distribution lacks the analysis-common module) and a
+keyword sub-field.
 """
 from __future__ import annotations
 
@@ -23,15 +25,16 @@ VERSIONS: dict[str, int] = {"alerts": 2, "documents": 1, "trends": 1, "silences"
 TextAnalysis = Literal["nori", "cjk_bigram", "standard"]
 
 
-def analysis_settings(kind: TextAnalysis) -> dict:
-    """The `ko_text` analyzer for the cluster's capabilities."""
+def analysis_settings(kind: TextAnalysis, english: bool = True) -> dict:
+    """The `ko_text` and `en_text` analyzers for the cluster's capabilities."""
     if kind == "nori":
         analyzer = {"type": "custom", "tokenizer": "nori_tokenizer", "filter": ["nori_readingform", "lowercase"]}
     elif kind == "cjk_bigram":
         analyzer = {"type": "custom", "tokenizer": "standard", "filter": ["cjk_width", "lowercase", "cjk_bigram"]}
     else:
         analyzer = {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]}
-    return {"analysis": {"analyzer": {"ko_text": analyzer}}}
+    en = {"type": "english"} if english else {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]}
+    return {"analysis": {"analyzer": {"ko_text": analyzer, "en_text": en}}}
 
 
 KEYWORD = {"type": "keyword"}
@@ -42,7 +45,7 @@ STORED_ONLY = {"type": "object", "enabled": False}  # kept in _source, never ind
 
 
 def text_field(keyword: bool = True) -> dict:
-    f = {"type": "text", "analyzer": "ko_text", "fields": {"en": {"type": "text", "analyzer": "english"}}}
+    f = {"type": "text", "analyzer": "ko_text", "fields": {"en": {"type": "text", "analyzer": "en_text"}}}
     if keyword:
         f["fields"]["keyword"] = {"type": "keyword", "ignore_above": 512}
     return f
@@ -98,15 +101,16 @@ class IndexNames:
         self.write = f"{prefix}-{family}-write"
 
 
-def index_template(names: IndexNames, analysis: TextAnalysis) -> dict:
+def index_template(names: IndexNames, analysis: TextAnalysis, english: bool = True) -> dict:
     """The body of PUT _index_template/{names.template}."""
-    settings = {**analysis_settings(analysis)}
+    settings = {**analysis_settings(analysis, english)}
     if names.family in ("alerts", "silences"):
         settings["number_of_shards"] = 1  # small and updated in place; one shard keeps seq_no checks simple
     return {
         "index_patterns": [names.pattern],
         "priority": 200,
         "version": names.version,
-        "_meta": {"managed_by": "tech-security-ews", "family": names.family, "text_analysis": analysis},
+        "_meta": {"managed_by": "tech-security-ews", "family": names.family, "text_analysis": analysis,
+                  "english_analysis": english},
         "template": {"settings": settings, "mappings": mappings(names.family)},
     }

@@ -114,10 +114,10 @@ def pending(store: Store) -> dict[str, int]:
     return {"alerts": len(store.outbox()), "documents": store.pending_documents()}
 
 
-def report(store: Store, alert_store: AlertStore, out_dir: Path) -> Path:
+def report(store: Store, alert_store: AlertStore, out_dir: Path, app_url: str | None = None) -> Path:
     from analysis.run_report import write_report
 
-    return write_report(store, out_dir, alerts=alert_store)
+    return write_report(store, out_dir, alerts=alert_store, app_url=app_url)
 
 
 def monitor(store: Store, alert_store: AlertStore, settings: Settings, summary: RunSummary | None = None,
@@ -136,7 +136,7 @@ def monitor(store: Store, alert_store: AlertStore, settings: Settings, summary: 
     summary.index = index(store, alert_store)
     if summary.index is not None:
         summary.pending = pending(store)
-    summary.report = report(store, alert_store, settings.reports_dir)
+    summary.report = report(store, alert_store, settings.reports_dir, settings.app_url)
     summary.store = store.stats()
     summary.alert_list = alert_store.all_alerts()
     return summary

@@ -92,7 +92,7 @@ def write_report(settings: Settings | None = None) -> str:
 
     settings = settings or settings_from_airflow()
     with Store(settings.home) as store, open_alert_store(settings, store) as alert_store:
-        return str(pipeline.report(store, alert_store, settings.reports_dir))
+        return str(pipeline.report(store, alert_store, settings.reports_dir, settings.app_url))
 
 
 # --- maintenance jobs, failure alerts, credentials (called by the DAGs) ------------------------------------------

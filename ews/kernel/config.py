@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     taxonomy_version: str | None = Field(default=None, description="taxonomy version; unset uses the active one")
     user_agent: str = DEFAULT_USER_AGENT
     demo_base_url: str | None = Field(default=None, description="serve the demo registry from this base URL")
+    app_url: str = Field(default="http://127.0.0.1:8080",
+                         description="the review app's address (`ews serve`), for the links in reports")
     source_credentials: dict[str, str] = Field(
         default_factory=dict, repr=False,
         description="credential variables for the crawler (PATENTSVIEW_API_KEY, …) that the environment lacks; "

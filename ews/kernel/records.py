@@ -275,23 +275,13 @@ def parse_count(raw: str) -> int:
     return int(digits)
 
 
-def check_series_key(key: str) -> str:
-    """A series key from a CSV cell: stripped, non-empty, without NUL, control or bidirectional characters
-    (the kernel's rule, `ews.kernel.series.check_key_text`)."""
-    from ews.kernel.series import check_key_text  # the series module reads documents: imports the schema
-
-    key = (key or "").strip()
-    if not key:
-        raise ValueError("series is empty")
-    return check_key_text(key)
-
-
 def read_count_csv(path: Path) -> ReadResult:
     """The count-series CSV (`series,period,count`): rows validated one by one (a whole-number count, a
     real period, a safe series key), then per series one granularity, no duplicate period and a range of
     at most MAX_SERIES_YEARS; `records` holds (line, CountRow) pairs of the good rows."""
     from ews.kernel.periods import PeriodError, granularity, to_period
     from ews.kernel.schema import CountRow
+    from ews.kernel.series import check_key_text
 
     def parse(row: dict) -> CountRow:
         period = (row["period"] or "").strip()
@@ -299,7 +289,7 @@ def read_count_csv(path: Path) -> ReadResult:
             to_period(period)
         except PeriodError as e:
             raise ValueError(str(e)) from None
-        return CountRow(series=check_series_key(row["series"]), period=period, count=parse_count(row["count"]))
+        return CountRow(series=check_key_text((row["series"] or "").strip()), period=period, count=parse_count(row["count"]))
 
     res = read_csv(path, ["series", "period", "count"], parse)
     name = str(path)

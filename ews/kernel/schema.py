@@ -184,6 +184,8 @@ class Detection(BaseModel):
     direction: Direction | None = None
     score: float = Field(ge=0.0, le=1.0)
     method: str
+    # what the detector saw, in its own terms (a shift detector: run length, level before and after)
+    note: str | None = None
 
 
 class Signal(BaseModel):
@@ -260,7 +262,9 @@ class Alert(BaseModel):
         return {
             "series": self.series, "period": self.period, "direction": self.direction,
             "observed": self.observed, "expected": None if self.expected is None else round(self.expected, 3),
-            "score": round(self.score, 4), "method": self.method,
+            "lower": self.evidence.get("lower"), "upper": self.evidence.get("upper"),
+            "score": round(self.score, 4), "severity": round(self.severity, 4), "method": self.method,
+            "explanation": self.explanation,
         }
 
 

@@ -78,9 +78,16 @@ class GLRShiftDetector:
             else:
                 allowed = self.guard.allows(direction, y[t], expected)
             alarm = (p < self.alpha and current_agrees and allowed and direction in self.directions)
+            start = t - k + 1
+            after = float(y[start:t + 1].mean())
+            span = periods[start] if k == 1 else f"{periods[start]}..{periods[t]}"
+            note = (f"level {'fell' if direction == 'drop' else 'rose'} from {expected:.1f} a period before "
+                    f"{periods[start]} to {after:.1f} a period over the last {k} "
+                    f"period{'s' if k > 1 else ''} ({span}: {y[start:t + 1].sum():g} where "
+                    f"{expected * k:.1f} were expected)")
             out.append(Detection(series=key, period=periods[t], observed=float(y[t]), expected=float(expected),
                                  lower=nb_quantile(self.alpha, expected, dispersion),
                                  upper=nb_quantile(1 - self.alpha, expected, dispersion),
                                  alarm=bool(alarm), direction=direction, score=float(1.0 - p),
-                                 method=f"{self.name}[run={k}]"))
+                                 method=f"{self.name}[run={k}]", note=note))
         return out

@@ -1,15 +1,12 @@
-"""Fixtures for the alert stores: an osmem-server on 127.0.0.1 and a client that can talk to it.
+"""The fallback cluster where no real Elasticsearch node can run (no Java 21+ or Maven): osmem-server.
 
 osmem-server is an in-memory OpenSearch-compatible engine. The official
 Elasticsearch client sends `application/vnd.elasticsearch+json;
-compatible-with=9` (and `+x-ndjson` for bulk), which osmem does not accept;
+compatible-with=8` (and `+x-ndjson` for bulk), which osmem does not accept;
 `PlainJsonNode` rewrites those headers to plain JSON. This adaptation exists
-only here, in the tests: the product code is the code that talks to a real
-cluster.
+only here, for the fallback: against the real node the client is unchanged.
 """
 from __future__ import annotations
-
-import socket
 
 from elastic_transport import HttpHeaders, Urllib3HttpNode
 from elasticsearch import Elasticsearch
@@ -31,12 +28,6 @@ class PlainJsonNode(Urllib3HttpNode):
 
 def es_client(url: str, **kw) -> Elasticsearch:
     return Elasticsearch(url, node_class=PlainJsonNode, **kw)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_osmem(port: int | None = None) -> OsmemServer:

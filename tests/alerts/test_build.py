@@ -282,3 +282,19 @@ def test_alerts_stored_before_kinds_are_read_with_their_kind_and_direction():
                                   "observed": 9.0, "expected": 2.0})
     assert (moved.kind, count.kind) == ("inventor_move", "count_deviation")
     assert Alert.model_validate_json(silent.model_dump_json()) == silent
+
+
+def test_a_shift_detector_drop_explains_itself_in_its_own_terms():
+    import pandas as pd
+
+    from alerts.build import alert_from_signal, signal_from_detection
+    from models.detect import GLRShiftDetector
+
+    y = [3.0, 4, 2, 3, 3, 4, 2, 3, 3, 4, 3, 2, 3, 3, 0, 0, 0, 0, 0, 0]
+    s = pd.Series(y, index=[f"2021-{m:02d}" for m in range(1, 13)] + [f"2022-{m:02d}" for m in range(1, 9)],
+                  name="tech:battery.li_ion")
+    det = GLRShiftDetector(max_run=6, window=12, alpha=0.001, min_history=12, guard_on_run=True, directions=("drop",))
+    d = [x for x in det.detect(s) if x.alarm][0]
+    text = alert_from_signal(signal_from_detection(d)).explanation
+    assert "level fell from" in text and "over the last" in text and "lower bound" not in text
+    assert "0 where" in text

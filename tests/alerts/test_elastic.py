@@ -1,12 +1,16 @@
-"""Elasticsearch-specific behaviour against a real osmem-server on 127.0.0.1."""
+"""Elasticsearch-specific behaviour against the session's cluster: a real node on 127.0.0.1
+(osmem-server only where none can run, see `elastic_testing`)."""
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 
 import pandas as pd
 import pytest
-from osmem_testing import PlainJsonNode, es_client, free_port, start_osmem
+from elastic_testing import es_node
+from elastic_transport import Urllib3HttpNode
+from elasticsearch import Elasticsearch
 
 from alerts.build import alerts_from_detections
 from alerts.elastic import ElasticAlertStore
@@ -15,6 +19,10 @@ from ews.kernel.schema import Detection, Document, Party, PatentInfo, TaggedDocu
 from ews.kernel.store import Store
 
 pytestmark = pytest.mark.integration
+
+# "반도체 기술은" under each analysis the store can choose
+KOREAN_TOKENS = {"nori": ["반", "도체", "기술", "은"], "cjk_bigram": ["반도", "도체", "기술", "술은"],
+                 "standard": ["반도체", "기술은"]}
 
 
 def test_templates_aliases_and_strict_mappings(es_store):
@@ -25,10 +33,6 @@ def test_templates_aliases_and_strict_mappings(es_store):
         assert es.indices.get_alias(name=n.read).body.keys() == {n.index}
         assert es.indices.get_alias(name=n.write)[n.index]["aliases"][n.write].get("is_write_index") is True
         assert es.indices.get_mapping(index=n.read)[n.index]["mappings"]["dynamic"] == "strict"
-    # osmem has no analysis-nori: the capability check falls back to CJK bigrams
-    assert es_store.text_analysis == "cjk_bigram"
-    tokens = es.indices.analyze(index=es_store.names["documents"].read, analyzer="ko_text", text="반도체 기술")["tokens"]
-    assert [t["token"] for t in tokens] == ["반도", "도체", "기술"]
     es_store.setup()  # idempotent
     assert es.indices.get_alias(name=es_store.names["alerts"].read).body.keys() == {es_store.names["alerts"].index}
 
@@ -45,13 +49,17 @@ def test_mapping_change_is_a_reindex_behind_the_aliases(es_store):
     assert v2.count_alerts() == 1 and v2.search()[0].alert.series == "tech:semi.memory"
 
 
-def test_alerts_stored_before_kinds_are_migrated_with_their_ids_and_reviews(es_server):
-    """A v1 index holds a silent source and a failed task disguised as drops; the v2 store gives them their kind
-    and direction, keeps ids, status and history, and finds them by the new direction."""
+def test_alerts_stored_before_kinds_are_migrated_with_their_ids_and_reviews(es_server, tmp_path):
+    """A v1 index holds a silent source and a failed task disguised as drops, reviewed in the cluster; the v2
+    store gives them their kind and direction, keeps ids, and the next run's sync hands the journal the status
+    and history only the cluster had; the new direction finds them."""
     from alerts.build import pipeline_failure_alert
+    from alerts.embedded import EmbeddedAlertStore
+    from alerts.sync import sync_alerts
     from ews.kernel.ids import alert_id
+    from ews.kernel.schema import Alert
 
-    client = es_client(es_server.url)
+    client = es_server.client()
     prefix = "legacy" + dt.datetime.now().strftime("%H%M%S%f")
     old = ElasticAlertStore(client, prefix=prefix, versions={"alerts": 1})
     old.setup()
@@ -70,8 +78,15 @@ def test_alerts_stored_before_kinds_are_migrated_with_their_ids_and_reviews(es_s
     legacy[1].pop("kind")
     for doc in legacy:
         client.index(index=old.names["alerts"].write, id=doc["id"], document=doc, refresh=True)
-    new = ElasticAlertStore(client, prefix=prefix)
+    # a deployment of then: the pipeline wrote every alert into the data directory too, its review only in the cluster
+    home = Store(tmp_path / "home")
+    home.upsert_alerts([Alert.model_validate({k: v for k, v in d.items() if k not in ("assignee", "history")}
+                                             | {"status": "new"}) for d in legacy])
+    sent = home.outbox()  # ... and had sent them to the cluster long ago
+    home.mark_indexed([a.id for a, _ in sent], {a.id: stamp for a, stamp in sent})
+    new = ElasticAlertStore(client, prefix=prefix, journal=EmbeddedAlertStore(home))
     new.setup()
+    assert sync_alerts(home, new).reviews_adopted == 1
     got = new.get(silent_id)
     assert (got.alert.kind, got.alert.direction, got.alert.status, got.assignee) == ("source_silent", "silent",
                                                                                      "triaged", "kim")
@@ -137,68 +152,85 @@ def test_a_run_indexes_documents_alerts_and_trends_and_a_rerun_changes_no_counts
             int(es_store.es.count(index=es_store.names["trends"].read)["count"])) == counts
 
 
+def test_korean_text_gets_the_analysis_the_cluster_offers(es_server, es_store):
+    # osmem has CJK bigrams; the real node has nori when Maven served the plugin, else the standard tokenizer
+    expected = es_server.expected_text_analysis
+    assert es_store.text_analysis == expected
+    tokens = es_store.es.indices.analyze(index=es_store.names["documents"].read, analyzer="ko_text",
+                                         text="반도체 기술은")["tokens"]
+    assert [t["token"] for t in tokens] == KOREAN_TOKENS[expected]
+    template = es_store.es.indices.get_index_template(name=es_store.names["documents"].template)
+    assert template["index_templates"][0]["index_template"]["_meta"]["text_analysis"] == expected
+
+
 def test_cluster_down_loses_nothing(tmp_path):
     store = _local_store(tmp_path / "home", n_docs=3, n_alerts=5)
-    dead = ElasticAlertStore(es_client(f"http://127.0.0.1:{free_port()}", max_retries=0), prefix="down",
+    dead = ElasticAlertStore(Elasticsearch(f"http://127.0.0.1:{es_node.free_port()}", max_retries=0), prefix="down",
                              retries=1, initial_backoff=0.01)
     res = sync_to_elasticsearch(store, dead)
     assert not res.ok and "Connection" in " ".join(res.errors)
     assert len(store.pending_alerts()) == 5
 
 
-class KillOnBulk(PlainJsonNode):
-    """Kills the server (by pid) when the n-th bulk request is about to be sent; test-only."""
+class KillOnBulk(Urllib3HttpNode):
+    """Stops the node by its pid (SIGKILL) just before the n-th bulk request to one index family; test-only."""
 
-    kill_at = 3
+    target = b""
+    kill_at = 0
     seen = 0
-    server = None
+    state_dir = None
     lock = threading.Lock()
 
     def perform_request(self, method, target, body=None, headers=None, **kw):
-        if target.split("?")[0].endswith("/_bulk"):
+        if target.split("?")[0].endswith("/_bulk") and body and KillOnBulk.target in body:
             with KillOnBulk.lock:
                 KillOnBulk.seen += 1
-                if KillOnBulk.seen == KillOnBulk.kill_at and KillOnBulk.server is not None:
-                    KillOnBulk.server.process.kill()
-                    KillOnBulk.server.process.wait()
+                if KillOnBulk.seen == KillOnBulk.kill_at and KillOnBulk.state_dir is not None:
+                    assert es_node.stop(KillOnBulk.state_dir, kill=True)
         return super().perform_request(method, target, body, headers, **kw)
 
 
-def test_server_killed_mid_bulk_then_restarted_every_alert_exactly_once(tmp_path):
-    from elasticsearch import Elasticsearch
-
-    port = free_port()
-    server = start_osmem(port)
-    store = _local_store(tmp_path / "home", n_docs=5, n_alerts=300)
-    total = store.stats()["alerts"]
+def _killing_run(store: Store, url: str, state_dir, prefix: str, family: str, kill_at: int):
+    KillOnBulk.target, KillOnBulk.kill_at, KillOnBulk.seen = f"-{family}-write".encode(), kill_at, 0
+    KillOnBulk.state_dir = state_dir
+    client = Elasticsearch(url, node_class=KillOnBulk, max_retries=0)
     try:
-        KillOnBulk.server, KillOnBulk.seen = server, 0
-        # documents take bulk 1, trends 2-3 (60 rows, chunks of 50), alerts from bulk 4 on: the third alert chunk dies
-        KillOnBulk.kill_at = 6
-        client = Elasticsearch(server.url, node_class=KillOnBulk, max_retries=0)
-        es = ElasticAlertStore(client, prefix="ews", chunk_size=50, retries=2, initial_backoff=0.01, max_backoff=0.05)
-        res = sync_to_elasticsearch(store, es)
-        assert not res.ok
-        acked = res.alerts_acknowledged
-        assert acked == 100  # two chunks acknowledged before the kill
-        assert len(store.pending_alerts()) == total - acked
-        KillOnBulk.server = None
+        es = ElasticAlertStore(client, prefix=prefix, chunk_size=500, retries=1, initial_backoff=0.01, max_backoff=0.05)
+        return sync_to_elasticsearch(store, es)
+    finally:
+        KillOnBulk.state_dir = None
         client.close()
 
-        server = start_osmem(port)  # same address, but an in-memory server comes back empty
-        client = es_client(server.url)
-        es = ElasticAlertStore(client, prefix="ews", chunk_size=50)
-        res = sync_to_elasticsearch(store, es)
-        assert res.ok, res.errors
-        assert res.alerts_acknowledged == total - acked and res.alerts_resent == acked
-        assert store.pending_alerts() == []
-        es.refresh()
-        assert es.count_alerts() == total
-        assert es.alert_ids() == {a.id for a in store.list_alerts()}
-        dupes = es.es.search(index=es.names["alerts"].read, size=0,
-                             aggs={"ids": {"terms": {"field": "id", "min_doc_count": 2, "size": 10}}})
-        assert dupes["aggregations"]["ids"]["buckets"] == []
-        client.close()
+
+def test_node_killed_mid_bulk_then_restarted_on_its_data_loses_and_doubles_nothing(tmp_path, es_server):
+    if not es_server.real:
+        pytest.skip("needs a real node: its data must survive the restart")
+    store = _local_store(tmp_path / "home", n_docs=3000, n_alerts=2000)
+    local = store.stats()
+    state, prefix = es_server.node.state_dir, f"fault{uuid.uuid4().hex[:8]}"
+    try:
+        # the session's node dies (SIGKILL by its pid) before the second alert chunk: documents and
+        # trends are in, one chunk of 500 alerts is acknowledged, the rest stays in the outbox
+        res = _killing_run(store, es_server.url, state, prefix, "alerts", kill_at=2)
+        assert not res.ok
+        assert res.documents == local["documents"] and res.alerts_acknowledged == 500
+        assert len(store.pending_alerts()) == local["alerts"] - 500
     finally:
-        KillOnBulk.server = None
-        server.close()
+        es_server.restart()  # same data directory and port: the other tests go on with it
+
+    client = es_server.client()
+    es = ElasticAlertStore(client, prefix=prefix, chunk_size=500)
+    res = sync_to_elasticsearch(store, es)
+    assert res.ok, res.errors
+    # the next run drains the outbox; what the node acknowledged before dying survived, so nothing is resent
+    assert res.alerts_acknowledged == local["alerts"] - 500 and res.alerts_resent == 0
+    assert res.documents == 0 and res.documents_skipped == local["documents"]
+    assert store.pending_alerts() == []
+    es.refresh()
+    assert es.count_alerts() == local["alerts"] and es.count_documents() == local["documents"]
+    assert es.alert_ids() == {a.id for a in store.list_alerts()}
+    for family in ("alerts", "documents"):
+        dupes = client.search(index=es.names[family].read, size=0,
+                              aggs={"ids": {"terms": {"field": "id", "min_doc_count": 2, "size": 10}}})
+        assert dupes["aggregations"]["ids"]["buckets"] == [], family
+    client.close()

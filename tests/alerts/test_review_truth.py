@@ -7,7 +7,8 @@ import json
 import re
 
 import pytest
-from osmem_testing import es_client, free_port
+from elastic_testing import es_node
+from elasticsearch import Elasticsearch
 
 from alerts.base import AlertQuery
 from alerts.elastic import ElasticAlertStore
@@ -121,7 +122,7 @@ def test_a_review_while_the_cluster_is_down_is_kept_and_indexed_by_the_next_sync
                     alarm=True, direction="surge", score=0.97, method="m")
     es_store.upsert_alerts(alerts_from_detections([det]))
     (a,) = es_store.all_alerts()
-    dead = ElasticAlertStore(es_client(f"http://127.0.0.1:{free_port()}", max_retries=0), prefix=es_store.prefix,
+    dead = ElasticAlertStore(Elasticsearch(f"http://127.0.0.1:{es_node.free_port()}", max_retries=0), prefix=es_store.prefix,
                              retries=0, journal=es_store.journal)
     r = dead.review(a.id, actor="kim", version=dead.get(a.id).version, status="dismissed", note="noise")
     assert r.alert.status == "dismissed"  # saved although the cluster is unreachable

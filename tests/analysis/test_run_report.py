@@ -35,7 +35,7 @@ def test_report_is_written_with_a_chart_and_the_alert_rows(tmp_path):
     for a in store.list_alerts():
         assert f'id="alert-{a.id}"' in html
     assert "semi.memory" in html and "2023-07" in html and "surge" in html and "drop" in html
-    assert "http://" not in html and "https://" not in html  # nothing fetched from the network
+    assert not re.search(r'<(img|script|link)[^>]+(src|href)="https?://', html)  # nothing fetched from the network
 
 
 def test_hostile_text_is_escaped(tmp_path):
@@ -58,3 +58,46 @@ def test_report_shows_alerts_without_a_count(tmp_path):
     store.upsert_alerts([failed])
     html = write_report(store, tmp_path / "out").read_text(encoding="utf-8")
     assert f'id="alert-{failed.id}"' in html and "alerts: failure" in html
+
+
+def test_report_names_technologies_draws_alerted_series_and_links_evidence(tmp_path):
+    """What an analyst needs from the page: names in both languages, the cut-off, one chart per alerted
+    series with the detector's band, and evidence as 'k of N documents' linked to the original and the
+    archived copy in the review app."""
+    store = _store(tmp_path)
+    alert = store.list_alerts()[0]
+    alert.evidence["contributors"] = {"documents": [{"id": "doc1", "title": "HBM stack", "url": "https://example.org/p1",
+                                                     "kind": "patent"}], "documents_total": 16}
+    store.upsert_alerts([alert])
+    html = write_report(store, tmp_path / "out", app_url="http://127.0.0.1:8080").read_text(encoding="utf-8")
+    assert "메모리" in html or "Memory" in html  # taxonomy names, not only ids
+    assert "1 of 16 documents" in html
+    assert 'href="https://example.org/p1"' in html and 'href="http://127.0.0.1:8080/documents/doc1/archived"' in html
+    assert f'href="http://127.0.0.1:8080/alerts/{alert.id}"' in html
+    assert html.count("<figure>") == 2  # both count alerts drawn with their band
+    for f in ("반도체", "이차전지"):
+        assert f in html  # the per-field summary lists the 12 fields by name
+
+
+def test_report_stops_at_the_cut_off_and_shades_incomplete_months(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from analysis import run_report
+
+    store = _store(tmp_path)
+    monkeypatch.setattr(type(store), "data_cutoff", lambda self: dt.date(2023, 9, 30))
+    seen = {}
+    real = run_report._shade_incomplete
+
+    def spy(ax, series, cutoff):
+        seen["cutoff"] = cutoff
+        real(ax, series, cutoff)
+        seen["shaded"] = any(p.get_label() == "incomplete" for p in ax.patches)
+
+    monkeypatch.setattr(run_report, "_shade_incomplete", spy)
+    counts = store.read_counts()
+    clipped = run_report._until_cutoff(counts, dt.date(2023, 9, 30))
+    assert clipped["period"].max() == "2023-09" and counts["period"].max() == "2023-12"
+    html = write_report(store, tmp_path / "out").read_text(encoding="utf-8")
+    assert "Data cut-off: <strong>2023-09-30</strong>" in html and "incomplete" in html
+    assert seen == {"cutoff": dt.date(2023, 9, 30), "shaded": True}

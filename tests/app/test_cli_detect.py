@@ -91,3 +91,25 @@ def test_wrong_encoding_is_a_clear_error_from_the_installed_command(tmp_path):
     src.write_bytes("series,period,count\n메모리,2024-01,1\n".encode("cp949"))
     r = ews_process("detect", "--input", str(src), "--output", str(tmp_path / "o.jsonl"))
     assert r.returncode != 0 and "not UTF-8" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_output_has_bounds_severity_and_explanation(tmp_path):
+    out = tmp_path / "alerts.jsonl"
+    r = ews("detect", "--input", str(series_csv(tmp_path / "s.csv", flat_with_surge())), "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    surge = [json.loads(x) for x in out.read_text().splitlines() if json.loads(x)["period"] == "2023-07"][0]
+    assert surge["lower"] <= surge["expected"] <= surge["upper"] < surge["observed"]
+    assert 0 < surge["severity"] <= 1 and "Surge" in surge["explanation"]
+
+
+def test_as_of_says_how_many_flags_it_withheld_and_why(tmp_path):
+    rows = [("semi.memory", f"{2020 + i // 12}-{i % 12 + 1:02d}", 40 if i < 45 else 1) for i in range(48)]
+    src = series_csv(tmp_path / "s.csv", rows)
+    cut, full = tmp_path / "cut.jsonl", tmp_path / "full.jsonl"
+    r = ews("detect", "--input", str(src), "--output", str(cut), "--as-of", "2023-12-31")
+    assert r.returncode == 0, r.stderr
+    assert ews("detect", "--input", str(src), "--output", str(full)).returncode == 0
+    withheld = len(full.read_text().splitlines()) - len(cut.read_text().splitlines())
+    assert withheld > 0
+    assert f"{withheld} flags withheld: {withheld} drops in periods not complete before 2022-06-30 (publication lag)" \
+        in " ".join(r.stderr.split())

@@ -29,3 +29,8 @@ def test_sources_say_whether_each_key_is_set_never_its_value(monkeypatch):
     assert by_var["PATENTSVIEW_API_KEY"] is True and by_var["KIPRIS_PLUS_KEY"] is False
     table = CliRunner().invoke(app, ["sources"], env={"COLUMNS": "250"}).stdout
     assert "KIPRIS_PLUS_KEY missing" in table and "pv-secret-value-123" not in table
+
+
+def test_demo_sources_do_not_show_port_zero():
+    table = CliRunner().invoke(app, ["sources", "--demo"], env={"COLUMNS": "250"}).stdout
+    assert "127.0.0.1:0/" not in table and "127.0.0.1:<port>/" in table and "free port" in table

@@ -88,6 +88,9 @@ def test_images_are_pinned_to_exact_versions(resolved):
     assert major == client_major and minor >= client_minor  # the client is forward compatible only
     es_dockerfile = (DEPLOY / "elasticsearch" / "Dockerfile").read_text()
     assert re.search(r"^ARG ES_VERSION=(\S+)$", es_dockerfile, re.M).group(1) == es_tag == env_example()["ES_VERSION"]
+    # production runs the release the tests' real node runs (tools/es_node.py)
+    tested = re.search(r'^VERSION = "(\S+)"$', (ROOT / "tools" / "es_node.py").read_text(), re.M).group(1)
+    assert es_tag == tested
 
 
 def test_every_variable_is_in_env_example_and_in_the_header():

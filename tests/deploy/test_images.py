@@ -45,7 +45,7 @@ def test_the_project_image_is_multi_stage_and_runs_as_a_user():
     makefile = (ROOT / "Makefile").read_text()
     os_packages = set(re.search(r"^OS_PACKAGES := (.+)$", makefile, re.M).group(1).split())
     # the report packages the development machine gets, without the test tools, and no compiler
-    assert runtime_installs == os_packages - {"poppler-utils", "chromium"}
+    assert runtime_installs == os_packages - {"poppler-utils", "chromium", "maven"}
     assert "COPY --from=build /opt/venv /opt/venv" in runtime
     assert "--require-hashes -r deploy/requirements.lock" in "\n".join(build)
     assert "requirements.lock " not in text.replace("deploy/requirements.lock", "")  # never the development lock

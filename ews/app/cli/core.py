@@ -102,7 +102,7 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
     import pandas as pd
 
     from ews.kernel.records import InputError, check_output_file, read_count_csv, write_jsonl_atomic
-    from models.detect import detect_counts
+    from models.detect import SensitivityError, run_detection
 
     cutoff = None
     if as_of:
@@ -120,8 +120,14 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
     df = pd.DataFrame([r.model_dump() for r in good], columns=["series", "period", "count"])
     from alerts.build import alerts_from_detections
 
-    alerts = alerts_from_detections(detect_counts(df, as_of=cutoff))
+    try:
+        run = run_detection(df, as_of=cutoff)
+    except SensitivityError as e:
+        fail(str(e))
+    alerts = alerts_from_detections(run.alarms)
     alerts.sort(key=lambda a: (a.series, a.period))
+    if run.withheld:
+        err.print(f"{len(run.withheld)} flags withheld: {run.withheld_summary()}", highlight=False)
     try:
         n = write_jsonl_atomic(output, [a.public() for a in alerts])
     except InputError as e:
@@ -157,9 +163,13 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="print as a JSO
     for r in rows:
         lr = r["last_run"]
         keys = ", ".join(f"{v} {'set' if ok else '[red]missing[/]'}" for v, ok in r["credentials"].items()) or "none needed"
-        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], r["endpoint"], keys,
+        endpoint = r["endpoint"].replace("http://127.0.0.1:0/", "http://127.0.0.1:<port>/")
+        t.add_row(r["id"], r["kind"], r["country"], r["language"], r["schedule"], endpoint, keys,
                   "never" if lr is None else f"{lr['time'][:16]} {lr['items']} items, {lr['errors']} errors")
     out.print(t)
+    if demo:
+        out.print("The demo sources are served by `ews run --demo` on a free port of 127.0.0.1 chosen at each run "
+                  "(<port>), and stop with it.", highlight=False)
 
 
 @app.command()

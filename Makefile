@@ -10,10 +10,11 @@ UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)
 install: $(STAMP)
 
 # Debian packages the reports, PDFs and browser tests use: CJK fonts (Korean in charts, pages and PDFs),
-# pango for WeasyPrint, poppler for rendering PDF pages in tests, Chromium for the browser tests,
+# pango and harfbuzz-subset (its font subsetting) for WeasyPrint, poppler for rendering PDF pages in
+# tests, Chromium for the browser tests,
 # Maven for fetching the test Elasticsearch node (tools/es_node.py; it also needs a Java 21+).
 # Installed where apt-get can be used (root or sudo); elsewhere it names what is missing.
-OS_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium maven
+OS_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium maven
 os-packages:
 	@missing=$$(for p in $(OS_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "Debian packages: all present ($(OS_PACKAGES))"; \

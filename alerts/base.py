@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from ews.kernel.ids import stable_id
-from ews.kernel.schema import Alert, AlertDirection, AlertStatus
+from ews.kernel.schema import Alert, AlertDirection, AlertKind, AlertStatus
 from ews.kernel.series import SeriesKey
 
 Status = AlertStatus  # declared once, in the kernel schema
@@ -127,6 +127,8 @@ class AlertQuery(BaseModel):
     period_from: str | None = None
     period_to: str | None = None
     assignee: str | None = None
+    kind: AlertKind | None = Field(default=None, description="the alert kind (count_deviation, inventor_move, ...)")
+    country: str | None = Field(default=None, description="series facet country:X or jurisdiction:X")
     include_silenced: bool = False
     size: int = Field(default=50, ge=1, le=1000)
     offset: int = Field(default=0, ge=0)
@@ -208,6 +210,10 @@ class AlertStore(abc.ABC):
     @abc.abstractmethod
     def search(self, query: AlertQuery | None = None) -> list[ReviewedAlert]:
         """Highest severity first, then series and period."""
+
+    @abc.abstractmethod
+    def search_page(self, query: AlertQuery | None = None) -> tuple[list[ReviewedAlert], int]:
+        """One page as `search` returns it, and how many alerts match in all pages."""
 
     @abc.abstractmethod
     def count_alerts(self) -> int: ...

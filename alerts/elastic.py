@@ -350,6 +350,9 @@ class ElasticAlertStore(AlertStore):
         return int(self.es.count(index=self.names["alerts"].read)["count"])
 
     def search(self, query: AlertQuery | None = None) -> list[ReviewedAlert]:
+        return self.search_page(query)[0]
+
+    def search_page(self, query: AlertQuery | None = None) -> tuple[list[ReviewedAlert], int]:
         q = query or AlertQuery()
         filters: list[dict] = []
         if q.status:
@@ -364,6 +367,10 @@ class ElasticAlertStore(AlertStore):
             filters.append({"term": {"direction": q.direction}})
         if q.assignee:
             filters.append({"term": {"assignee": q.assignee}})
+        if q.kind:
+            filters.append({"term": {"kind": q.kind}})
+        if q.country:
+            filters.append({"terms": {"facet": [f"country:{q.country}", f"jurisdiction:{q.country}"]}})
         if q.min_severity is not None:
             filters.append({"range": {"severity": {"gte": q.min_severity}}})
         if q.period_from or q.period_to:
@@ -383,7 +390,8 @@ class ElasticAlertStore(AlertStore):
         must_not = [] if q.include_silenced else [_silence_clause(s) for s in silences]
         body = {"bool": {"filter": filters, "must": must or [{"match_all": {}}], "must_not": must_not}}
         res = self.es.search(index=self.names["alerts"].read, query=body, from_=q.offset, size=q.size,
-                             sort=[{"severity": "desc"}, {"series": "asc"}, {"period": "asc"}])
+                             sort=[{"severity": "desc"}, {"series": "asc"}, {"period": "asc"}],
+                             track_total_hits=True)
         hits = [h["_source"] for h in res["hits"]["hits"]]
         # the cluster finds and orders; the journal says the review state (and its version) of what was found
         reviews = self.journal.review_state([h["id"] for h in hits])
@@ -393,7 +401,7 @@ class ElasticAlertStore(AlertStore):
             version, assignee = reviews.get(a.id, ("0", None))
             out.append(ReviewedAlert(alert=a, assignee=assignee, version=version,
                                      silenced=any(s.matches(a) for s in silences)))
-        return out
+        return out, int(res["hits"]["total"]["value"])
 
     # review -------------------------------------------------------------------
     def review(self, alert_id: str, *, actor: str, version: str, status=None, assignee=None, note: str = "") -> ReviewedAlert:

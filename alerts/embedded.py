@@ -109,6 +109,9 @@ class EmbeddedAlertStore(AlertStore):
         return self.core.stats()["alerts"]
 
     def search(self, query: AlertQuery | None = None) -> list[ReviewedAlert]:
+        return self.search_page(query)[0]
+
+    def search_page(self, query: AlertQuery | None = None) -> tuple[list[ReviewedAlert], int]:
         q = query or AlertQuery()
         silences = self.silences(now_utc())
         reviews = self._review_rows()
@@ -133,12 +136,16 @@ class EmbeddedAlertStore(AlertStore):
                 continue
             if q.assignee and r.assignee != q.assignee:
                 continue
+            if q.kind and a.kind != q.kind:
+                continue
+            if q.country and SeriesKey.read(a.series).facet not in (f"country:{q.country}", f"jurisdiction:{q.country}"):
+                continue
             if r.silenced and not q.include_silenced:
                 continue
             if q.text and not _simple_match(q.text, _searchable(a)):
                 continue
             out.append(r)
-        return out[q.offset:q.offset + q.size]
+        return out[q.offset:q.offset + q.size], len(out)
 
     # review -------------------------------------------------------------------
     def review(self, alert_id: str, *, actor: str, version: str, status=None, assignee=None, note: str = "") -> ReviewedAlert:

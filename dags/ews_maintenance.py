@@ -1,4 +1,5 @@
-"""Maintenance DAGs: monthly model retraining, the annual per-field patent-trend report, the biennial taxonomy review.
+"""Maintenance DAGs: monthly model retraining, the monthly field briefings, the annual per-field patent-trend report,
+the biennial taxonomy review.
 
 Thin orchestration: each task calls one function of `ews.app.tasks` (implemented in
 `ews.app.maintenance`). The data interval says what a run covers: the annual report's
@@ -57,6 +58,25 @@ def ews_annual_report():
     annual_report()
 
 
+@dag(dag_id="ews_briefings", schedule=CronDataIntervalTimetable("0 0 1 * *", timezone="UTC"),
+     start_date=dt.datetime(2024, 1, 1), catchup=False, default_args=_args(dt.timedelta(hours=2)),
+     tags=["ews", "maintenance", "report"], max_active_runs=1, params={"fields": []},
+     doc_md="Monthly: each field's briefing (HTML and PDF) of the calendar month the data interval covers "
+            "(reports/briefings/<YYYY-MM>/); after December also the annual reports (reports/annual/<year>/). "
+            "Param `fields`: only these field ids (default: all 12).")
+def ews_briefings():
+    @task
+    def briefings(data_interval_start=None, params=None) -> dict:
+        from ews.app.tasks import write_briefings
+
+        month = data_interval_start.strftime("%Y-%m")
+        result = write_briefings(month, list((params or {}).get("fields") or []) or None)
+        print(f"briefings {month}: {', '.join(result['briefings'])}")
+        return result
+
+    briefings()
+
+
 @dag(dag_id="ews_taxonomy_review", schedule=DeltaDataIntervalTimetable(relativedelta(years=2)),
      start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), catchup=False,
      default_args=_args(dt.timedelta(hours=2)), tags=["ews", "maintenance", "taxonomy"], max_active_runs=1,
@@ -72,5 +92,6 @@ def ews_taxonomy_review():
 
 
 ews_retrain()
+ews_briefings()
 ews_annual_report()
 ews_taxonomy_review()

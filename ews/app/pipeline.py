@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alerts.base import AlertStore
-from ews.kernel.config import Settings
 from ews.kernel.schema import ClassifyInput, SourceHealth, TaggedDocument
 from ews.kernel.store import Store
+
+if TYPE_CHECKING:  # alerts.base imports pandas: DAG files import this module at parse time
+    from alerts.base import AlertStore
+    from ews.kernel.config import Settings
 
 
 @dataclass

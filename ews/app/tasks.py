@@ -115,6 +115,34 @@ def write_annual_report(year: int, settings: Settings | None = None) -> dict:
                              taxonomy_version=settings.taxonomy_version)
 
 
+def write_briefings(month: str, fields: list[str] | None = None, settings: Settings | None = None) -> dict:
+    """The monthly briefing of each field (HTML and PDF) into reports/briefings/<month>/; a month that closes a
+    year also writes each field's annual patent-trend report (HTML and PDF) into reports/annual/<year>/."""
+    from analysis.briefing import write_annual, write_briefing
+    from analysis.inputs import load_stage1
+    from ews.kernel.taxonomy import load_taxonomy
+
+    settings = settings or settings_from_airflow()
+    tax = load_taxonomy(settings.taxonomy_version)
+    unknown = sorted(set(fields or []) - set(tax.field_ids))
+    if unknown:
+        raise KeyError(f"unknown field id(s): {unknown}")
+    data = load_stage1(settings)
+    written: dict[str, dict] = {}
+    out = settings.reports_dir / "briefings" / month
+    for f in fields or tax.field_ids:
+        written[f] = {k: str(v) for k, v in write_briefing(data, f, month, out, tax, home=settings.home).items()}
+    annual = {}
+    if month.endswith("-12"):
+        year = int(month[:4])
+        with Store(settings.home) as store:
+            for f in fields or tax.field_ids:
+                paths = write_annual(store, data, f, year, settings.reports_dir / "annual" / str(year), tax,
+                                     home=settings.home)
+                annual[f] = {k: str(v) for k, v in paths.items()}
+    return {"month": month, "dir": str(out), "briefings": written, "annual": annual}
+
+
 def write_taxonomy_review(window_start: str, window_end: str, settings: Settings | None = None) -> dict:
     from analysis.taxonomy_review import taxonomy_review
 

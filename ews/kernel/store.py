@@ -210,6 +210,10 @@ class Store:
         for rows in self._pages(q, args, batch):
             yield [Document.model_validate_json(body) for _id, body in rows]
 
+    def get_document(self, doc_id: str) -> Document | None:
+        row = self._conn.execute("SELECT body FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return Document.model_validate_json(row[0]) if row else None
+
     def count_documents(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
 
@@ -234,6 +238,10 @@ class Store:
                     replace_members(c, t.doc_id, member_rows(doc, t))
                 n += 1
         return n
+
+    def get_tagged(self, doc_id: str) -> TaggedDocument | None:
+        row = self._conn.execute("SELECT body FROM tagged WHERE doc_id=?", (doc_id,)).fetchone()
+        return TaggedDocument.model_validate_json(row[0]) if row else None
 
     def iter_tagged(self, batch: int = 1000) -> Iterator[TaggedDocument]:
         for rows in self._pages("SELECT doc_id, body FROM tagged WHERE doc_id > ?", [], batch):

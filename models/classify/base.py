@@ -108,6 +108,9 @@ class Matches:
     S: np.ndarray
     F: np.ndarray
     hits: list[dict] = field(default_factory=list)
+    # passages × technologies: True where a generation of one of the technology's product families was named
+    # (HBM3E, LPDDR5X: see `terms.generation_family`)
+    named: np.ndarray | None = None
 
 
 class TechnologyClassifier:
@@ -139,6 +142,11 @@ class TechnologyClassifier:
         self._field_index = {f"field:{f}": k for k, f in enumerate(self.taxonomy.field_ids)}
         self._field_index_plain = {f: k for k, f in enumerate(self.taxonomy.field_ids)}
         self._terms = keyword_matcher(self.taxonomy)
+        # technologies × fields: a technology's keywords are evidence for its field even where the technology
+        # itself stays below its threshold (a passage on AI governance in general is an AI-field passage)
+        self._field_of_tech = np.zeros((len(self.tech_ids), len(self._field_index)), dtype=np.float32)
+        for j, tid in enumerate(self.tech_ids):
+            self._field_of_tech[j, self._field_index_plain[self.tech_field[tid]]] = 1.0
 
     # -- to implement -------------------------------------------------------
     def passage_scores(self, passages: list[str], langs: list[str | None], match: Matches) -> np.ndarray:
@@ -161,6 +169,7 @@ class TechnologyClassifier:
         toks = [latin_tokens(p) for p in passages]
         S = np.zeros((len(passages), len(self.tech_ids)), dtype=np.float32)
         F = np.zeros((len(passages), len(self._field_index)), dtype=np.float32)
+        named = np.zeros(S.shape, dtype=bool)
         hits_out: list[dict] = []
         tindex, findex = self._tech_index, self._field_index
         for i, (p, tk) in enumerate(zip(passages, toks)):
@@ -170,11 +179,12 @@ class TechnologyClassifier:
                 j = tindex.get(target)
                 if j is not None:
                     S[i, j] = strength(hs)
+                    named[i, j] = any(h.term.generation for h in hs)
                     mine[target] = hs
                 else:
                     F[i, findex[target]] = strength(hs)
             hits_out.append(mine)
-        return Matches(toks, S, F, hits_out)
+        return Matches(toks, S, F, hits_out, named)
 
     def _score(self, inputs: list[ClassifyInput], explain: bool = True):
         spans: list[tuple[int, int]] = []
@@ -190,7 +200,7 @@ class TechnologyClassifier:
         out = np.zeros((len(inputs), len(self.tech_ids)))
         evidence: list[dict[str, list[str]]] = []
         field_counts: list[dict[str, int]] = []
-        field_ok = 1 - np.exp(-m.F) >= FIELD_THRESHOLD
+        field_ok = 1 - np.exp(-(m.F + m.S @ self._field_of_tech)) >= FIELD_THRESHOLD
         for d, (doc, (a, b)) in enumerate(zip(inputs, spans)):
             scores, best = aggregate_passages(P[a:b])
             ev: dict[str, list[str]] = {}

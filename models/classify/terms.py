@@ -32,6 +32,8 @@ _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 _CASED_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]*[A-Za-z0-9+]|[A-Za-z0-9]")
 _COMPACT_DROP = re.compile(r"[\s·ㆍ‧・\-–—/,.()\[\]{}'\"‘’“”~*:;]+")
 _PAREN = re.compile(r"\(([^)]*)\)")
+# A product generation written onto a family name: HBM3E, HBM2E, DDR5, LPDDR5X, GDDR6W, PCIe5.
+_GENERATION = re.compile(r"^([A-Za-z]{3,}?)-?(\d+[A-Za-z]{0,2})$")
 
 STRONG_WEIGHT = 1.0
 WEAK_WEIGHT = 0.35
@@ -89,6 +91,17 @@ def compact_without_particles(text: str) -> str:
     return _COMPACT_DROP.sub("", _PARTICLE.sub("", text))
 
 
+def generation_family(token: str) -> str | None:
+    """'HBM3E' -> 'HBM', 'LPDDR5X' -> 'LPDDR', 'DDR5' -> 'DDR': the family a generation-numbered product
+    name belongs to, so a taxonomy keyword naming the family (HBM) matches each generation of it. Only
+    for cased names (two capitals or more in the family), the form the taxonomy's acronyms take."""
+    m = _GENERATION.match(token)
+    if not m:
+        return None
+    family = m.group(1)
+    return family if _is_cased_name(family) else None
+
+
 def _is_cased_name(v: str) -> bool:
     """DRAM, STT-MRAM, CoWoS, eVTOL: short tokens whose capitals carry the meaning."""
     if " " in v or len(v) > 14:
@@ -127,6 +140,8 @@ class Term:
     target: str
     label: str
     weight: float
+    # found as a generation of the keyword's product family (HBM3E for HBM), see `generation_family`
+    generation: bool = False
 
 
 @dataclass
@@ -225,6 +240,10 @@ class TermMatcher:
                 for part in tok.split("-"):
                     for term in cased.get(part, ()):
                         counts[term] += ctoks[tok]
+            for tok in [t for t in ctoks if t not in cased and t[-1:].isalnum() and any(c.isdigit() for c in t)]:
+                family = generation_family(tok)
+                for term in cased.get(family, ()) if family else ():
+                    counts[Term(term.target, term.label, term.weight, generation=True)] += ctoks[tok]
         if self._korean and has_hangul(text):
             ctext = compact(text)
             stripped = compact_without_particles(text)
@@ -249,7 +268,8 @@ class TermMatcher:
             if old is None:
                 by_kw[k] = Hit(term, c)
             else:
-                by_kw[k] = Hit(term if term.weight > old.term.weight else old.term, max(c, old.count))
+                better = (term.weight, term.generation) > (old.term.weight, old.term.generation)
+                by_kw[k] = Hit(term if better else old.term, max(c, old.count))
         out: dict[str, list[Hit]] = defaultdict(list)
         for (target, _), hit in by_kw.items():
             out[target].append(hit)
@@ -271,8 +291,26 @@ def keyword_matcher(taxonomy, extra: bool = True) -> TermMatcher:
            for t in taxonomy.technologies}
     for f in taxonomy.fields:
         extra = FIELD_TERMS.get(f.id, {})
-        kws[f"field:{f.id}"] = [f.name_en, f.name_ko] + extra.get("en", []) + extra.get("ko", [])
+        kws[f"field:{f.id}"] = field_name_terms(f) + extra.get("en", []) + extra.get("ko", [])
     return TermMatcher(kws, korean_derived_terms(taxonomy))
+
+
+def field_name_terms(f) -> list[str]:
+    """A field's names and their parts: '반도체·디스플레이' -> '반도체', '디스플레이'; '첨단 모빌리티' ->
+    '모빌리티'; 'Semiconductors & Displays' -> 'Semiconductors', 'Displays'. Policy prose names a field
+    by one part of its official name, as it does a technology."""
+    out = [f.name_en, f.name_ko]
+    out += [p.strip() for p in re.split(r"\s+(?:&|and)\s+", f.name_en) if p.strip()]
+    for alt in _korean_alternatives(f.name_ko) + [w for w in f.name_ko.split("·") if len(w) >= 2]:
+        words = alt.split()
+        while len(words) > 1 and words[0] in _MODIFIERS + ("차세대",):
+            words = words[1:]
+        out.append(" ".join(words))
+    return list(dict.fromkeys(o for o in out if o and o not in GENERIC_FIELD_PARTS))
+
+
+# Parts of field names that are everyday words of any industrial text, never a field's evidence alone.
+GENERIC_FIELD_PARTS = {"manufacturing", "제조", "ocean"}
 
 
 def technology_matcher(taxonomy) -> TermMatcher:

@@ -74,7 +74,7 @@ def test_reviews_survive_a_cluster_that_restarts_empty_and_every_reader_sees_the
         assert store.pending_alerts() == []  # the cluster acknowledged every review
 
     lose_everything(es_store)
-    second = run_pipeline(settings, demo=True, alert_store=es_store)
+    second = run_pipeline(settings, crawl=False, alert_store=es_store)  # `ews run --no-crawl`: the monitoring stages
     assert second.index.ok, second.index.errors
     # re-detected alerts come back through the outbox, with their review state from the journal
     assert second.index.alerts_sent + second.index.alerts_resent >= len(counted)

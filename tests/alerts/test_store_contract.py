@@ -165,3 +165,20 @@ def test_trends_and_top_movers(alert_store):
     alert_store.index_trends(counts[counts["series"] != "ai.ml"])
     assert alert_store.trend("ai.ml") == []
     assert len(alert_store.trend("semi.memory")) == 12
+
+
+def test_search_page_counts_every_match_and_filters_kind_and_country(alert_store):
+    alerts = alerts_from_detections([det(), det(series="tech:battery.li_ion|country:KR", period="2023-03"),
+                                     det(series="tech:battery.li_ion|jurisdiction:US", period="2023-04"),
+                                     det(series="tech:ai.ml", period="2023-05")])
+    alert_store.upsert_alerts(alerts)
+    if hasattr(alert_store, "refresh"):
+        alert_store.refresh()
+    page, total = alert_store.search_page(AlertQuery(size=1))
+    assert len(page) == 1 and total == 4
+    page, total = alert_store.search_page(AlertQuery(size=2, offset=3))
+    assert len(page) == 1 and total == 4
+    assert alert_store.search_page(AlertQuery(country="KR"))[1] == 1
+    assert alert_store.search_page(AlertQuery(country="US"))[1] == 1
+    assert alert_store.search_page(AlertQuery(kind="count_deviation"))[1] == 4
+    assert alert_store.search_page(AlertQuery(kind="source_silent"))[1] == 0

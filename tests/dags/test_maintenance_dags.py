@@ -228,3 +228,14 @@ def test_a_failing_source_raises_a_pipeline_alert_once_per_interval_without_its_
     out = capfd.readouterr()
     assert "source demo-patentsview failed" in out.out + out.err  # the task log was captured ...
     assert "hunter2-secret" not in out.out + out.err              # ... without the credential
+
+
+def test_briefings_write_the_month_of_their_data_interval(airflow_home, populated):
+    # a run after 2024-12-01 covers the interval 2024-11-01 .. 2024-12-01: the November briefing
+    run = load_dag("ews_briefings").test(logical_date=dt.datetime(2024, 12, 1, 5, tzinfo=UTC),
+                                         run_conf={"fields": ["battery"]})
+    assert states(run) == {"briefings": "success"}, states(run)
+    assert (run.data_interval_start.month, run.data_interval_end.month) == (11, 12)
+    out = populated / "reports" / "briefings" / "2024-11"
+    assert {p.name for p in out.iterdir()} == {"briefing-battery-2024-11.html", "briefing-battery-2024-11.pdf"}
+    assert out.joinpath("briefing-battery-2024-11.pdf").read_bytes().startswith(b"%PDF")

@@ -366,6 +366,45 @@ def add_contributors(alerts: list[Alert], documents: Iterable, tagged: Iterable,
         a.evidence["contributors"] = _contributors(counted.get((a.series, a.period), []))
 
 
+def stored_counted_documents(store, wanted: Iterable[tuple[str, str]],
+                             as_of: dt.date | None = None) -> dict[tuple[str, str], list[CountedDocument]]:
+    """`counted_documents` read from the store's membership table (`ews.kernel.members`, the rows the counts
+    are aggregated from): per wanted pair one indexed lookup, then only the documents listed are read."""
+    from ews.kernel.periods import period_end
+
+    members: dict[tuple[str, str], list[tuple[str, float]]] = {}
+    for key, period in wanted:
+        if _granularity(period) is None:
+            continue
+        first, last = to_period(period).start_time.date(), period_end(period)
+        if as_of is not None:
+            last = min(last, as_of)
+        members[(key, period)] = store.members_of(key, first, last)
+    docs = store.documents_by_id(sorted({i for rows in members.values() for i, _ in rows}))
+    out: dict[tuple[str, str], list[CountedDocument]] = defaultdict(list)
+    for pair, rows in members.items():
+        for doc_id, score in rows:
+            d = docs.get(doc_id)
+            if d is not None:
+                out[pair].append(CountedDocument(d.id, d.title[:200], d.url, d.kind, score, _applicant_names(d)))
+    return out
+
+
+def add_stored_contributors(alerts: list[Alert], store, as_of: dt.date | None = None) -> None:
+    """`add_contributors` for alerts on a store's counts, from its membership table."""
+    counts = [a for a in alerts if a.kind == "count_deviation"]
+    if not counts:
+        return
+    try:
+        counted = stored_counted_documents(store, {(a.series, a.period) for a in counts}, as_of)
+    except Exception as e:  # evidence is a nicety: never lose an alert because it could not be enriched
+        for a in counts:
+            a.evidence["contributors_error"] = f"{type(e).__name__}: {e}"
+        return
+    for a in counts:
+        a.evidence["contributors"] = _contributors(counted.get((a.series, a.period), []))
+
+
 # ------------------------------------------------------------------------------------ entry points
 
 
@@ -378,7 +417,7 @@ def alerts_from_signals(signals: Iterable[Signal], store=None, window: int = DEF
     fresh = [alert_from_signal(s, now) for s in signals]
     if store is None:
         return fresh
-    add_contributors(fresh, store.iter_documents(), store.iter_tagged(), as_of)
+    add_stored_contributors(fresh, store, as_of)
     return apply_realert_window(fresh, store.list_alerts(), window)
 
 

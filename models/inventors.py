@@ -40,8 +40,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ews.kernel.names import normalise_applicant
@@ -170,25 +170,32 @@ class Mention:
 
 
 def _mentions(documents: Iterable[Document], tagged: Iterable[TaggedDocument]) -> list[Mention]:
-    techs = {t.doc_id: frozenset(s.id for s in t.tagging.technologies) for t in tagged}
-    out = []
-    for doc in documents:
+    tags = {t.doc_id: t for t in tagged}
+    return list(_pair_mentions((d, tags.get(d.id)) for d in documents))
+
+
+def _pair_mentions(pairs: Iterable[tuple[Document, TaggedDocument | None]],
+                   keys: set[str] | None = None) -> Iterator[Mention]:
+    """The inventor mentions of (document, tagging) pairs; with `keys`, only of those name keys."""
+    for doc, tag in pairs:
         p = doc.patent
         if doc.kind != "patent" or p is None or not p.inventors:
             continue
         date = p.priority_date or p.application_date or p.publication_date or doc.published
         if date is None:
             continue
+        names = [person_key(i.name) for i in p.inventors]
+        if keys is not None and keys.isdisjoint(names):
+            continue
         apps = tuple(sorted({(normalise_applicant(a.name), a.country) for a in p.applicants
                              if normalise_applicant(a.name)}, key=lambda a: (a[0], a[1] or "")))
-        keys = [person_key(i.name) for i in p.inventors]
         number = p.publication_number or p.application_number or doc.source_key
-        for inv, key in zip(p.inventors, keys):
-            if " " not in key:  # a single token is not a name we can match on
+        techs = frozenset(s.id for s in tag.tagging.technologies) if tag is not None else frozenset()
+        for inv, key in zip(p.inventors, names):
+            if " " not in key or (keys is not None and key not in keys):  # a single token is not a name we can match on
                 continue
-            out.append(Mention(doc.id, number, inv.name, key, inv.country, date, apps,
-                               techs.get(doc.id, frozenset()), frozenset(k for k in keys if k != key)))
-    return out
+            yield Mention(doc.id, number, inv.name, key, inv.country, date, apps, techs,
+                          frozenset(k for k in names if k != key))
 
 
 class _UnionFind:
@@ -261,9 +268,9 @@ class Move:
 
 
 def find_moves(documents: Iterable[Document], tagged: Iterable[TaggedDocument], min_prior: int = 2,
-               overlap_days: int = 183) -> list[Move]:
+               overlap_days: int = 183, mentions: list[Mention] | None = None) -> list[Move]:
     """Persons with >= `min_prior` Korean filings, later a foreign strategic-technology filing tied by evidence."""
-    mentions = _mentions(documents, tagged)
+    mentions = _mentions(documents, tagged) if mentions is None else mentions
     moves = []
     for key, persons in sorted(disambiguate(mentions).items()):
         unique_in_data = len(persons) <= 2  # at most one Korean person and one foreign group carry this name
@@ -346,6 +353,22 @@ def move_signal(move: Move) -> Signal:
 def detect_inventor_moves(documents: Iterable[Document], tagged: Iterable[TaggedDocument],
                           min_prior: int = 2) -> list[Signal]:
     """Signals of inventors moving abroad (see the module doc), one per inventor and period, in key order."""
-    moves = find_moves(list(documents), list(tagged), min_prior=min_prior)
+    return _signals(find_moves(list(documents), list(tagged), min_prior=min_prior))
+
+
+def detect_inventor_moves_in(pairs: Callable[[], Iterable[tuple[Document, TaggedDocument]]],
+                             min_prior: int = 2) -> list[Signal]:
+    """As `detect_inventor_moves`, on (document, tagging) pairs read twice from `pairs()` (a store's stream):
+    first the name keys with at least `min_prior` Korean filings, then only their mentions are kept. A key
+    with fewer cannot hold a person with a Korean history, so the moves are the same, and memory grows with
+    the Korean inventors' mentions, not with the store."""
+    home: Counter[str] = Counter(m.key for m in _pair_mentions(pairs()) if m.home)
+    candidates = {k for k, n in home.items() if n >= min_prior}
+    del home
+    mentions = list(_pair_mentions(pairs(), candidates)) if candidates else []
+    return _signals(find_moves([], [], min_prior=min_prior, mentions=mentions))
+
+
+def _signals(moves: list[Move]) -> list[Signal]:
     signals = {(s.series, s.period): s for s in (move_signal(m) for m in moves)}
     return [signals[k] for k in sorted(signals)]

@@ -45,46 +45,61 @@ def crawl(store: Store, sources, window_start: dt.date, window_end: dt.date, set
     return health
 
 
-def classify(store: Store, settings: Settings, model_dir: Path | None = None) -> int:
+CLASSIFY_BATCH = 1000  # documents per classifier call and store transaction
+DETECT_SERIES = 2000   # series read and judged at a time
+
+
+def classify(store: Store, settings: Settings, model_dir: Path | None = None, full: bool = False) -> int:
+    """Tag the documents that are new, changed, or tagged by another model or taxonomy version (every
+    document when `full`), a batch at a time; returns how many were tagged."""
     from models.classify import load_classifier
 
     clf = load_classifier(model_dir, models_dir=settings.models_dir)
-    docs = list(store.iter_documents())
-    inputs = [ClassifyInput.from_document(d) for d in docs]
-    taggings = clf.predict(inputs)
-    return store.upsert_tagged(
-        TaggedDocument(doc_id=t.id, tagging=t, model_version=clf.version, taxonomy_version=clf.taxonomy_version)
-        for t in taggings)
+    n = 0
+    for docs in store.documents_to_classify(clf.version, clf.taxonomy_version, full=full, batch=CLASSIFY_BATCH):
+        taggings = clf.predict([ClassifyInput.from_document(d) for d in docs])
+        n += store.upsert_tagged(
+            (TaggedDocument(doc_id=t.id, tagging=t, model_version=clf.version, taxonomy_version=clf.taxonomy_version)
+             for t in taggings), documents={d.id: d for d in docs})
+    return n
 
 
-def count(store: Store, granularity: str = "month", as_of: dt.date | None = None) -> int:
-    """Count series up to `as_of`, by default the store's data cut-off (`Store.data_cutoff`)."""
-    from models.aggregate import build_counts
-
+def count(store: Store, granularity: str = "month", as_of: dt.date | None = None, full: bool = False) -> int:
+    """Count series up to `as_of`, by default the store's data cut-off (`Store.data_cutoff`): in SQL from the
+    membership table, only the series whose documents changed unless the cut-off moved or `full`. Returns
+    the number of count rows."""
     as_of = as_of or store.data_cutoff()
+    store.update_counts(granularity, as_of, full)
+    return store.count_rows()
 
-    counts = build_counts(store.iter_documents(), store.iter_tagged(), granularity=granularity, as_of=as_of)
-    return store.replace_counts(counts)
 
-
-def detect_and_alert(store: Store, alert_store: AlertStore, as_of: dt.date | None = None) -> dict[str, int]:
+def detect_and_alert(store: Store, alert_store: AlertStore, as_of: dt.date | None = None,
+                     full: bool = False) -> dict[str, int]:
     """Detect and alert with periods after `as_of` (by default the store's data cut-off) incomplete.
 
-    Every detector yields signals and the one builder makes the alerts; they go to the alert store's
-    review journal (the re-alerting window sees the reviewed status); a search index gets them from
-    the outbox in the index stage."""
+    Only the series recounted since the last detection are judged (every series when the cut-off moved
+    or `full`), `DETECT_SERIES` at a time; the others would give the alerts already stored. Every
+    detector yields signals and the one builder makes the alerts; they go to the alert store's review
+    journal (the re-alerting window sees the reviewed status); a search index gets them from the outbox
+    in the index stage."""
     from alerts.build import alerts_from_signals, signal_from_detection
     from crawlers.health import silent_sources
     from models.detect import detect_counts
-    from models.inventors import detect_inventor_moves
+    from models.inventors import detect_inventor_moves_in
 
     as_of = as_of or store.data_cutoff()
-    # every detector yields signals; the one builder makes the alerts
-    signals = [signal_from_detection(d) for d in detect_counts(store.read_counts(), as_of=as_of)
-               if d.alarm and d.direction is not None]
-    signals += detect_inventor_moves(store.iter_documents(), store.iter_tagged())
+    series, everything = store.series_to_detect(as_of, full)
+    signals = []
+    for i in range(0, len(series), DETECT_SERIES):
+        counts = store.read_counts_of(series[i:i + DETECT_SERIES])
+        signals += [signal_from_detection(d) for d in detect_counts(counts, as_of=as_of)
+                    if d.alarm and d.direction is not None]
+    if everything or series:  # a tagged document changed: inventors may have moved
+        signals += detect_inventor_moves_in(lambda: store.iter_tagged_documents(kind="patent"))
     signals += [s.signal() for s in silent_sources(store)]
-    return alert_store.record(alerts_from_signals(signals, store=store, as_of=as_of))
+    result = alert_store.record(alerts_from_signals(signals, store=store, as_of=as_of))
+    store.detected(as_of)
+    return result
 
 
 def index(store: Store, alert_store: AlertStore):
@@ -117,16 +132,18 @@ def report(store: Store, alert_store: AlertStore, out_dir: Path, app_url: str | 
 
 
 def monitor(store: Store, alert_store: AlertStore, settings: Settings, summary: RunSummary | None = None,
-            as_of: dt.date | None = None) -> RunSummary:
+            as_of: dt.date | None = None, full: bool = False) -> RunSummary:
     """The monitoring stages in order on what is stored: classify, count, detect and alert, index, report.
+
+    Each stage does what changed since the last run; `full` redoes everything (the same result).
 
     `ews run` calls this after crawling; the `ews_monitoring` DAG runs the same stage functions one
     task each. Both take the data cut-off from the store, so they give the same answer on the same data.
     """
     summary = summary or RunSummary(home=settings.home)
-    summary.tagged = classify(store, settings)
-    summary.series = count(store, as_of=as_of)
-    summary.alerts = detect_and_alert(store, alert_store, as_of=as_of)
+    summary.tagged = classify(store, settings, full=full)
+    summary.series = count(store, as_of=as_of, full=full)
+    summary.alerts = detect_and_alert(store, alert_store, as_of=as_of, full=full)
     summary.index = index(store, alert_store)
     if summary.index is not None:
         summary.pending = pending(store)

@@ -67,6 +67,24 @@ STEPS: list[tuple[str, list[str]]] = [
         """CREATE TRIGGER IF NOT EXISTS tag_feedback_no_delete BEFORE DELETE ON tag_feedback
           BEGIN SELECT RAISE(ABORT, 'tag feedback is append-only'); END""",
     ]),
+    # counts as SQL aggregates of a membership table kept as documents are tagged (ews.kernel.members),
+    # so a run recounts and re-detects only the series that changed
+    ("series membership, document dates, what each stage last ran with", [
+        "ALTER TABLE documents ADD COLUMN date TEXT",
+        """UPDATE documents SET date = CASE WHEN kind = 'patent' AND json_extract(body, '$.patent') IS NOT NULL
+             THEN coalesce(json_extract(body, '$.patent.application_date'), json_extract(body, '$.patent.publication_date'),
+                           published) ELSE published END""",
+        "CREATE INDEX IF NOT EXISTS documents_date ON documents(date)",
+        "ALTER TABLE tagged ADD COLUMN taxonomy_version TEXT",
+        "ALTER TABLE tagged ADD COLUMN doc_updated_at TEXT",
+        """CREATE TABLE IF NOT EXISTS series_members (
+          series TEXT NOT NULL, date TEXT NOT NULL, doc_id TEXT NOT NULL, score REAL NOT NULL,
+          PRIMARY KEY (series, date, doc_id)) WITHOUT ROWID""",
+        "CREATE INDEX IF NOT EXISTS series_members_doc ON series_members(doc_id)",
+        "CREATE TABLE IF NOT EXISTS dirty_series (series TEXT PRIMARY KEY) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS detect_pending (series TEXT PRIMARY KEY) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS stage_state (stage TEXT PRIMARY KEY, body TEXT NOT NULL)",
+    ]),
 ]
 
 LATEST = len(STEPS)

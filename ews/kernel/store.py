@@ -139,7 +139,10 @@ class Store:
 
     # documents -------------------------------------------------------------
     def upsert_documents(self, docs: Iterable[Document]) -> dict[str, int]:
-        """Insert or update by id; a document whose content is unchanged is left as it is."""
+        """Insert or update by id; a document whose content is unchanged is left as it is. A changed document
+        that is tagged counts in its series by its new content at once (`ews.kernel.members`)."""
+        from ews.kernel.members import member_rows, replace_members
+
         counts = {"inserted": 0, "updated": 0, "unchanged": 0}
         with self.transaction() as c:
             for d in docs:
@@ -152,28 +155,60 @@ class Store:
                     continue
                 else:
                     counts["updated"] += 1
+                date = document_date(d)
                 c.execute(
-                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                    "INSERT INTO documents (id, source, kind, published, content_hash, body, updated_at, date) "
+                    "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
                     "source=excluded.source, kind=excluded.kind, published=excluded.published, "
-                    "content_hash=excluded.content_hash, body=excluded.body, updated_at=excluded.updated_at",
+                    "content_hash=excluded.content_hash, body=excluded.body, updated_at=excluded.updated_at, "
+                    "date=excluded.date",
                     (d.id, d.source, d.kind, d.published.isoformat() if d.published else None,
-                     d.content_hash, body, _now()),
+                     d.content_hash, body, _now(), date.isoformat() if date else None),
                 )
+                if row is not None:
+                    tag = c.execute("SELECT body FROM tagged WHERE doc_id=?", (d.id,)).fetchone()
+                    if tag is not None:
+                        replace_members(c, d.id, member_rows(d, TaggedDocument.model_validate_json(tag[0])))
         return counts
 
     def has_document(self, doc_id: str) -> bool:
         return self._conn.execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone() is not None
 
-    def iter_documents(self, kind: str | None = None, source: str | None = None) -> Iterator[Document]:
-        q, args = "SELECT body FROM documents WHERE 1=1", []
+    def iter_documents(self, kind: str | None = None, source: str | None = None,
+                       batch: int = 1000) -> Iterator[Document]:
+        """Every document in id order, read `batch` at a time (memory does not grow with the store)."""
+        q, args = "SELECT id, body FROM documents WHERE id > ?", []
         if kind:
             q += " AND kind=?"
             args.append(kind)
         if source:
             q += " AND source=?"
             args.append(source)
-        for (body,) in self._conn.execute(q + " ORDER BY id", args).fetchall():
-            yield Document.model_validate_json(body)
+        for rows in self._pages(q, args, batch):
+            for _id, body in rows:
+                yield Document.model_validate_json(body)
+
+    def _pages(self, query: str, args: list, batch: int) -> Iterator[list]:
+        """Keyset pages of `query` (whose first parameter is `id > ?` and first column the id): each page a
+        fresh statement, so writes between pages (a stage tagging what it read) are safe."""
+        last = ""
+        while True:
+            rows = self._conn.execute(query + " ORDER BY 1 LIMIT ?", [last, *args, batch]).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def documents_to_classify(self, model_version: str, taxonomy_version: str, full: bool = False,
+                              batch: int = 1000) -> Iterator[list[Document]]:
+        """Batches of the documents the classifier must (re)tag: new ones, changed ones (stored since they were
+        tagged) and those tagged by another model or taxonomy version; every one when `full`."""
+        q = ("SELECT d.id, d.body FROM documents d LEFT JOIN tagged t ON t.doc_id = d.id WHERE d.id > ?"
+             + ("" if full else " AND (t.doc_id IS NULL OR t.model_version != ? OR t.taxonomy_version IS NOT ? "
+                                "OR t.doc_updated_at IS NOT d.updated_at)"))
+        args = [] if full else [model_version, taxonomy_version]
+        for rows in self._pages(q, args, batch):
+            yield [Document.model_validate_json(body) for _id, body in rows]
 
     def get_document(self, doc_id: str) -> Document | None:
         row = self._conn.execute("SELECT body FROM documents WHERE id=?", (doc_id,)).fetchone()
@@ -183,13 +218,24 @@ class Store:
         return self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
 
     # tagged documents ------------------------------------------------------
-    def upsert_tagged(self, tagged: Iterable[TaggedDocument]) -> int:
+    def upsert_tagged(self, tagged: Iterable[TaggedDocument], documents: dict[str, Document] | None = None) -> int:
+        """Store taggings; each tagged document's series membership follows (`ews.kernel.members`).
+        `documents`: the tagged documents where the caller has them (else they are read from the store)."""
+        from ews.kernel.members import member_rows, replace_members
+
         n = 0
         with self.transaction() as c:
             for t in tagged:
-                c.execute("INSERT INTO tagged VALUES (?,?,?) ON CONFLICT(doc_id) DO UPDATE SET "
-                          "model_version=excluded.model_version, body=excluded.body",
-                          (t.doc_id, t.model_version, t.model_dump_json()))
+                row = c.execute("SELECT updated_at, body FROM documents WHERE id=?", (t.doc_id,)).fetchone()
+                c.execute("INSERT INTO tagged (doc_id, model_version, body, taxonomy_version, doc_updated_at) "
+                          "VALUES (?,?,?,?,?) ON CONFLICT(doc_id) DO UPDATE SET "
+                          "model_version=excluded.model_version, body=excluded.body, "
+                          "taxonomy_version=excluded.taxonomy_version, doc_updated_at=excluded.doc_updated_at",
+                          (t.doc_id, t.model_version, t.model_dump_json(), t.taxonomy_version,
+                           row[0] if row else None))
+                if row is not None:
+                    doc = (documents or {}).get(t.doc_id) or Document.model_validate_json(row[1])
+                    replace_members(c, t.doc_id, member_rows(doc, t))
                 n += 1
         return n
 
@@ -197,18 +243,70 @@ class Store:
         row = self._conn.execute("SELECT body FROM tagged WHERE doc_id=?", (doc_id,)).fetchone()
         return TaggedDocument.model_validate_json(row[0]) if row else None
 
-    def iter_tagged(self) -> Iterator[TaggedDocument]:
-        for (body,) in self._conn.execute("SELECT body FROM tagged ORDER BY doc_id").fetchall():
-            yield TaggedDocument.model_validate_json(body)
+    def iter_tagged(self, batch: int = 1000) -> Iterator[TaggedDocument]:
+        for rows in self._pages("SELECT doc_id, body FROM tagged WHERE doc_id > ?", [], batch):
+            for _id, body in rows:
+                yield TaggedDocument.model_validate_json(body)
+
+    def iter_tagged_documents(self, kind: str | None = None, batch: int = 1000) -> Iterator[tuple[Document, TaggedDocument]]:
+        """(document, tagging) of every tagged document, in id order, `batch` at a time."""
+        q = ("SELECT d.id, d.body, t.body FROM documents d JOIN tagged t ON t.doc_id = d.id WHERE d.id > ?"
+             + (" AND d.kind = ?" if kind else ""))
+        for rows in self._pages(q, [kind] if kind else [], batch):
+            for _id, body, tag in rows:
+                yield Document.model_validate_json(body), TaggedDocument.model_validate_json(tag)
 
     # count series ----------------------------------------------------------
     def replace_counts(self, counts: pd.DataFrame) -> int:
-        """Replace all count series with a fresh aggregation (columns series, period, count)."""
+        """Replace all count series with a given table (columns series, period, count); every series in it
+        is judged by the next detect stage."""
         rows = [(str(s), str(p), int(c)) for s, p, c in counts[["series", "period", "count"]].itertuples(index=False)]
         with self.transaction() as c:
             c.execute("DELETE FROM counts")
             c.executemany("INSERT INTO counts VALUES (?,?,?)", rows)
+            c.execute("INSERT OR IGNORE INTO detect_pending SELECT DISTINCT series FROM counts")
+            c.execute("DELETE FROM stage_state WHERE stage IN ('count', 'detect')")
         return len(rows)
+
+    def update_counts(self, granularity: str, as_of: dt.date | None, full: bool = False) -> dict:
+        """Recount the series whose documents changed (every series when `full`); see `ews.kernel.members`."""
+        from ews.kernel.members import update_counts
+
+        return update_counts(self._conn, granularity, as_of, full)
+
+    def count_rows(self) -> int:
+        return self._conn.execute("SELECT COUNT(*) FROM counts").fetchone()[0]
+
+    def series_to_detect(self, as_of: dt.date | None, full: bool = False) -> tuple[list[str], bool]:
+        from ews.kernel.members import series_to_detect
+
+        return series_to_detect(self._conn, as_of, full)
+
+    def detected(self, as_of: dt.date | None) -> None:
+        from ews.kernel.members import detected
+
+        detected(self._conn, as_of)
+
+    def read_counts_of(self, series: list[str]) -> pd.DataFrame:
+        """The count rows of the given series."""
+        import pandas as pd
+
+        marks = ",".join("?" * len(series))
+        return pd.read_sql_query(f"SELECT series, period, count FROM counts WHERE series IN ({marks}) "
+                                 "ORDER BY series, period", self._conn, params=series)
+
+    def members_of(self, series: str, first: dt.date, last: dt.date) -> list[tuple[str, float]]:
+        from ews.kernel.members import members_of
+
+        return members_of(self._conn, series, first, last)
+
+    def documents_by_id(self, ids: list[str]) -> dict[str, Document]:
+        out: dict[str, Document] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            q = f"SELECT id, body FROM documents WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update((i_, Document.model_validate_json(b)) for i_, b in self._conn.execute(q, chunk))
+        return out
 
     def read_counts(self) -> pd.DataFrame:
         import pandas as pd
@@ -302,8 +400,8 @@ class Store:
         ends = [h.window_end for h in self.health_records() if h.ok and h.window_end is not None]
         if ends:
             return max(ends) - dt.timedelta(days=1)
-        dates = [d for d in (document_date(doc) for doc in self.iter_documents()) if d is not None]
-        return max(dates) if dates else None
+        newest = self._conn.execute("SELECT MAX(date) FROM documents").fetchone()[0]
+        return dt.date.fromisoformat(newest) if newest else None
 
     def get_state(self, source: str) -> dict:
         row = self._conn.execute("SELECT body FROM source_state WHERE source=?", (source,)).fetchone()

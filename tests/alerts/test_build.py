@@ -218,7 +218,7 @@ def test_every_count_of_the_aggregator_is_matched_by_its_evidence():
         assert len(counted.get((s, p), [])) == n, (s, p)
 
 
-def test_evidence_takes_one_pass_over_the_documents_whatever_the_number_of_alerts(tmp_path, monkeypatch):
+def test_evidence_computes_no_document_keys_whatever_the_number_of_alerts(tmp_path, monkeypatch):
     import ews.kernel.series as series_module
     from models.aggregate import build_counts
 
@@ -234,7 +234,9 @@ def test_evidence_takes_one_pass_over_the_documents_whatever_the_number_of_alert
         ds = [det(series=s, period=p, observed=n) for s, p, n in counts.itertuples(index=False) if n]
         alerts = alerts_from_detections(ds, store=store)
     assert len(ds) > 10 and len(alerts) >= 1
-    assert sorted(calls) == sorted(d.id for d in docs)  # each document's keys computed once
+    # the keys were computed once, when each document was tagged (the membership table); the evidence reads them
+    assert calls == []
+    assert sum(a.evidence["contributors"]["documents_total"] for a in alerts) > 0
 
 
 def test_every_kind_has_a_severity_rule_and_an_explanation():

@@ -38,6 +38,22 @@ def taxonomy(as_json: Annotated[bool, typer.Option("--json", help="print as JSON
     out.print(t)
 
 
+def _read_documents(input: Path, check_output, skip_bad: bool):
+    """The classify/train input: the output checked first, then every line read, duplicates and bad lines
+    reported (the command stops unless told to skip them)."""
+    from ews.kernel.records import InputError, read_jsonl
+    from ews.kernel.schema import ClassifyInput
+
+    try:
+        check_output()
+        res = read_jsonl(input, ClassifyInput)
+    except InputError as e:
+        fail(str(e))
+    res.drop_duplicate_ids(str(input))
+    report_bad(res.bad, skip_bad, "lines")
+    return res
+
+
 @app.command()
 def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSON Lines (.gz accepted)")],
              output: Annotated[Path, typer.Option("--output", help="tags, JSON Lines")],
@@ -45,17 +61,10 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
              skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip malformed lines and report them")] = False,
              explain: Annotated[bool, typer.Option("--explain", help="add the evidence behind each technology")] = False) -> None:
     """Tag documents with technologies (one output line per input line, same order)."""
-    from ews.kernel.records import InputError, check_output_file, read_jsonl, write_jsonl_atomic
-    from ews.kernel.schema import ClassifyInput
+    from ews.kernel.records import InputError, check_output_file, write_jsonl_atomic
     from models.classify import ModelError, load_classifier
 
-    try:
-        check_output_file(output)
-        res = read_jsonl(input, ClassifyInput)
-    except InputError as e:
-        fail(str(e))
-    res.drop_duplicate_ids(str(input))
-    report_bad(res.bad, skip_bad, "lines")
+    res = _read_documents(input, lambda: check_output_file(output), skip_bad)
     try:
         clf = load_classifier(model, models_dir=None if model else settings().models_dir)
     except ModelError as e:
@@ -78,19 +87,12 @@ def train(input: Annotated[Path, typer.Option("--input", help="labelled document
                                                          "they outrank the input's labels and CPC classes")] = True) -> None:
     """Train the technology classifier from labelled documents (and the analysts' tag corrections)."""
     from ews.kernel.feedback import latest_judgements
-    from ews.kernel.records import InputError, check_output_dir, read_jsonl
-    from ews.kernel.schema import ClassifyInput
+    from ews.kernel.records import check_output_dir
     from ews.kernel.store import Store
     from models.classify import ModelError, train_classifier
     from models.classify.feedback import apply_judgements
 
-    try:
-        check_output_dir(output)
-        res = read_jsonl(input, ClassifyInput)
-    except InputError as e:
-        fail(str(e))
-    res.drop_duplicate_ids(str(input))
-    report_bad(res.bad, skip_bad, "lines")
+    res = _read_documents(input, lambda: check_output_dir(output), skip_bad)
     records, feedback = res.records, None
     if corrections:
         home = settings().home

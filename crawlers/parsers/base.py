@@ -4,6 +4,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 
 class ParseError(ValueError):
     """A response that cannot be read as the source's format; the message names the URL and the problem."""
@@ -11,6 +13,11 @@ class ParseError(ValueError):
 
 class HostileInput(ParseError):
     """A response built to hurt the parser (entity expansion, external entities, oversize)."""
+
+
+class ApiRecord(BaseModel):
+    """The shape of the fields an API parser reads; the API may add others."""
+    model_config = ConfigDict(extra="allow")
 
 
 @dataclass(frozen=True)

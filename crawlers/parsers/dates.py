@@ -35,6 +35,16 @@ def parse_date(text: str | None) -> dt.date | None:
     return None
 
 
+def iso_date(value) -> dt.date | None:
+    """An API's ISO date field (2024-03-15 or a timestamp starting with it), or None when absent or not a date."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
 def parse_datetime(text: str | None) -> dt.datetime | None:
     if not text:
         return None

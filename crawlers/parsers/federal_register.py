@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode, urlsplit
 
-from pydantic import BaseModel, ConfigDict
-
-from crawlers.parsers.base import ApiPage, PageContext, ParseError, add_records, json_object
+from crawlers.parsers.base import ApiPage, ApiRecord, PageContext, ParseError, add_records, json_object
+from crawlers.parsers.dates import iso_date
 from ews.kernel.schema import Document
 
 DEFAULT_FIELDS = ["document_number", "title", "abstract", "publication_date", "type", "agencies", "html_url",
@@ -36,24 +35,14 @@ def build_url(endpoint: str, start: dt.date, end: dt.date, settings: dict) -> st
     return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
 
 
-def _date(v) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(v)[:10]) if v else None
-    except ValueError:
-        return None
 
 
-class _Record(BaseModel):
-    """The shape of the fields read; the API may add others."""
-    model_config = ConfigDict(extra="allow")
-
-
-class Agency(_Record):
+class Agency(ApiRecord):
     name: str | None = None
     raw_name: str | None = None
 
 
-class FederalRegisterRecord(_Record):
+class FederalRegisterRecord(ApiRecord):
     document_number: str
     title: str | None = None
     abstract: str | None = None
@@ -68,7 +57,7 @@ def record_to_document(raw: dict, ctx: PageContext) -> Document:
     number = rec.document_number.strip()
     if not number:
         raise ValueError("record without document_number")
-    published = _date(rec.publication_date)
+    published = iso_date(rec.publication_date)
     agencies = [a.name or a.raw_name for a in rec.agencies or []]
     agencies = [a for a in agencies if a]
     title = " ".join((rec.title or "").split())

@@ -11,9 +11,8 @@ import datetime as dt
 from collections import Counter
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict
-
-from crawlers.parsers.base import ApiPage, PageContext, ParseError, add_records, json_object, window_params
+from crawlers.parsers.base import ApiPage, ApiRecord, PageContext, ParseError, add_records, json_object, window_params
+from crawlers.parsers.dates import iso_date
 from ews.kernel.schema import Document
 
 MAX_ABSTRACT_WORDS = 20_000
@@ -45,33 +44,23 @@ def abstract_from_inverted_index(index) -> str:
     return " ".join(slots[k] for k in sorted(slots))
 
 
-def _date(v) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(v)[:10]) if v else None
-    except ValueError:
-        return None
 
 
-class _Record(BaseModel):
-    """The shape of the fields read; the API may add others."""
-    model_config = ConfigDict(extra="allow")
-
-
-class Institution(_Record):
+class Institution(ApiRecord):
     display_name: str | None = None
     country_code: str | None = None
 
 
-class Authorship(_Record):
+class Authorship(ApiRecord):
     institutions: list[Institution] | None = None
     countries: list[str] | None = None
 
 
-class Location(_Record):
+class Location(ApiRecord):
     landing_page_url: str | None = None
 
 
-class Work(_Record):
+class Work(ApiRecord):
     id: str
     doi: str | None = None
     title: str | None = None
@@ -99,7 +88,7 @@ def work_to_document(rec: dict, ctx: PageContext) -> Document:
     if not oid:
         raise ValueError("work without id")
     key = oid.rsplit("/", 1)[-1]
-    published = _date(work.publication_date)
+    published = iso_date(work.publication_date)
     title = " ".join((work.title or work.display_name or "").split())
     text = abstract_from_inverted_index(work.abstract_inverted_index)
     countries = work_countries(work)

@@ -9,9 +9,10 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, StrictInt
+from pydantic import StrictInt
 
-from crawlers.parsers.base import ApiPage, PageContext, ParseError, add_records, json_object
+from crawlers.parsers.base import ApiPage, ApiRecord, PageContext, ParseError, add_records, json_object
+from crawlers.parsers.dates import iso_date
 from ews.kernel.schema import Document, Party, PatentInfo
 
 FIELDS = [
@@ -50,43 +51,31 @@ def build_query_url(endpoint: str, window_start: dt.date, window_end: dt.date, *
     return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
 
 
-def _date(value) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
-class _Record(BaseModel):
-    """The shape of the fields read; the API may add others."""
-    model_config = ConfigDict(extra="allow")
-
-
-class Assignee(_Record):
+class Assignee(ApiRecord):
     assignee_organization: str | None = None
     assignee_individual_name_first: str | None = None
     assignee_individual_name_last: str | None = None
     assignee_country: str | None = None
 
 
-class Inventor(_Record):
+class Inventor(ApiRecord):
     inventor_name_first: str | None = None
     inventor_name_last: str | None = None
     inventor_country: str | None = None
 
 
-class Application(_Record):
+class Application(ApiRecord):
     filing_date: str | None = None
     application_id: str | None = None
 
 
-class CpcEntry(_Record):
+class CpcEntry(ApiRecord):
     cpc_group_id: str | None = None
 
 
-class PatentRecord(_Record):
+class PatentRecord(ApiRecord):
     patent_id: str | StrictInt
     patent_title: str | None = None
     patent_abstract: str | None = None
@@ -120,7 +109,7 @@ def patent_to_document(raw: dict, ctx: PageContext) -> Document:
         if name:
             inventors.append(Party(name=name, country=_country(p.inventor_country)))
     cpc = [c.cpc_group_id for c in rec.cpc_current or [] if c.cpc_group_id]
-    granted = _date(rec.patent_date)
+    granted = iso_date(rec.patent_date)
     url_tmpl = ctx.settings.get("document_url")
     return Document.build(
         source=ctx.source, source_key=pid, kind="patent",
@@ -128,7 +117,7 @@ def patent_to_document(raw: dict, ctx: PageContext) -> Document:
         title=(rec.patent_title or "").strip(), text=(rec.patent_abstract or "").strip(),
         lang="en", published=granted, published_basis="stated" if granted else "inferred",
         fetched_at=ctx.fetched_at, jurisdiction="US",
-        patent=PatentInfo(application_number=app.application_id, application_date=_date(app.filing_date),
+        patent=PatentInfo(application_number=app.application_id, application_date=iso_date(app.filing_date),
                           publication_number=f"US{pid}", publication_date=granted, grant_date=granted,
                           applicants=applicants, inventors=inventors, cpc=cpc))
 

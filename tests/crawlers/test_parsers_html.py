@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from crawlers.parsers.base import ParseError
-from crawlers.parsers.dates import parse_date
+from crawlers.parsers.dates import iso_date, parse_date
 from crawlers.parsers.encoding import declared_encoding, decode_text
 from crawlers.parsers.html import extract_text, page_key, parse_detail_page, parse_list_page
 
@@ -110,3 +110,15 @@ def test_extract_text_drops_nested_repeats():
 
     sel = Selector(text="<div><nav>menu</nav><table><tr><td><p>a</p></td></tr></table><p>b</p></div>")
     assert extract_text(sel.css("div")[0]) == "a\nb"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2024-03-15", dt.date(2024, 3, 15)),
+    ("2024-03-15T10:00:00Z", dt.date(2024, 3, 15)),
+    ("2024-02-30", None),
+    ("", None),
+    (None, None),
+    ("15/03/2024", None),
+])
+def test_iso_date_reads_api_dates_and_refuses_what_is_not_one(value, expected):
+    assert iso_date(value) == expected

@@ -5,7 +5,7 @@ import re
 from functools import cache, lru_cache
 from importlib import resources
 
-import yaml
+from ews.kernel.yamldata import yaml_mapping
 
 
 class ResourceError(ValueError):
@@ -18,13 +18,7 @@ def load_data(name: str) -> dict:
         text = resources.files("analysis").joinpath("data", name).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ResourceError(f"analysis/data/{name}: missing from the installed package") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise ResourceError(f"analysis/data/{name}: not valid YAML: {e}") from None
-    if not isinstance(data, dict):
-        raise ResourceError(f"analysis/data/{name}: expected a mapping at the top")
-    return data
+    return yaml_mapping(text, f"analysis/data/{name}", ResourceError)
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crawlers.spider_table import SPIDER_TABLE
+from ews.kernel.yamldata import yaml_mapping
 
 SOURCES_DIR = Path(__file__).parent / "sources"
 REGISTRY_FILE = SOURCES_DIR / "registry.yaml"
@@ -120,11 +121,8 @@ def load_registry_file(path: Path | str, base_url: str | None = None) -> list[So
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise RegistryError(f"{path}: cannot read the source registry: {e.strerror or e}") from e
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise RegistryError(f"{path}: not valid YAML: {e}") from e
-    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+    data = yaml_mapping(text, str(path), RegistryError)
+    if not isinstance(data.get("sources"), list):
         raise RegistryError(f"{path}: expected a mapping with a 'sources' list")
     private = data.get("private_network", False)
     if not isinstance(private, bool):

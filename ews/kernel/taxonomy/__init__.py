@@ -11,10 +11,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from ews.kernel.schema import normalize_cpc
+from ews.kernel.yamldata import yaml_mapping
 
 EXPECTED_FIELDS = 12
 EXPECTED_TECHNOLOGIES = 50
@@ -148,13 +148,7 @@ def _read_yaml(path: Path) -> dict:
         raise TaxonomyError(f"{path}: taxonomy file not found") from None
     except UnicodeDecodeError as e:
         raise TaxonomyError(f"{path}: not UTF-8 text ({e})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise TaxonomyError(f"{path}: not valid YAML: {e}") from None
-    if not isinstance(data, dict):
-        raise TaxonomyError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
-    return data
+    return yaml_mapping(text, str(path), TaxonomyError)
 
 
 def _format_validation(path: Path, err: ValidationError) -> str:

@@ -350,22 +350,6 @@ def _contributors(counted: list[CountedDocument], top: int = TOP_DOCUMENTS) -> d
     }
 
 
-def add_contributors(alerts: list[Alert], documents: Iterable, tagged: Iterable,
-                     as_of: dt.date | None = None) -> None:
-    """Put the documents behind each count-deviation alert into its evidence (`contributors`)."""
-    counts = [a for a in alerts if a.kind == "count_deviation"]
-    if not counts:
-        return
-    try:
-        counted = counted_documents(documents, tagged, {(a.series, a.period) for a in counts}, as_of)
-    except Exception as e:  # evidence is a nicety: never lose an alert because it could not be enriched
-        for a in counts:
-            a.evidence["contributors_error"] = f"{type(e).__name__}: {e}"
-        return
-    for a in counts:
-        a.evidence["contributors"] = _contributors(counted.get((a.series, a.period), []))
-
-
 def stored_counted_documents(store, wanted: Iterable[tuple[str, str]],
                              as_of: dt.date | None = None) -> dict[tuple[str, str], list[CountedDocument]]:
     """`counted_documents` read from the store's membership table (`ews.kernel.members`, the rows the counts
@@ -391,7 +375,8 @@ def stored_counted_documents(store, wanted: Iterable[tuple[str, str]],
 
 
 def add_stored_contributors(alerts: list[Alert], store, as_of: dt.date | None = None) -> None:
-    """`add_contributors` for alerts on a store's counts, from its membership table."""
+    """Put the documents behind each count-deviation alert into its evidence (`contributors`), from the
+    store's membership table."""
     counts = [a for a in alerts if a.kind == "count_deviation"]
     if not counts:
         return

@@ -206,6 +206,18 @@ def test_evidence_is_exactly_the_counted_documents_korean_name_and_publication_d
     assert c["top_applicants"] == [{"name": "SAMSUNG ELECTRONICS", "documents": 3}]
 
 
+def test_an_alert_whose_evidence_cannot_be_read_is_kept_and_says_why(tmp_path, monkeypatch):
+    with Store(tmp_path) as store:
+        def broken(*args, **kwargs):
+            raise OSError("disk I/O error")
+        monkeypatch.setattr(store, "members_of", broken)
+        key = "tech:semi.memory|applicant:SAMSUNG ELECTRONICS"
+        alerts = alerts_from_detections([det(series=key, period="2023-09", observed=3, expected=0.5)], store=store)
+    assert len(alerts) == 1
+    assert alerts[0].evidence["contributors_error"] == "OSError: disk I/O error"
+    assert "contributors" not in alerts[0].evidence
+
+
 def test_every_count_of_the_aggregator_is_matched_by_its_evidence():
     from alerts.build import counted_documents
     from models.aggregate import build_counts

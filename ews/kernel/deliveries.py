@@ -9,29 +9,13 @@ claimed again by the next run; a claim left by a run that died mid-send is taken
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from pathlib import Path
 
-from ews.kernel.store import Store, immediate_transaction
+from ews.kernel.store import SideTable, immediate_transaction
 
 STALE_CLAIM = dt.timedelta(hours=1)
 
 
-class DeliveryLog:
-    def __init__(self, home: Path | str):
-        with Store(home) as store:  # creates the table (the store owns the schema)
-            self.db_path = store.db_path
-        self._conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
-
-    def close(self) -> None:
-        self._conn.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
+class DeliveryLog(SideTable):
     def status(self, channel: str, key: str) -> str | None:
         row = self._conn.execute("SELECT status FROM notify_deliveries WHERE channel=? AND key=?",
                                  (channel, key)).fetchone()

@@ -8,13 +8,12 @@ body is the `TagJudgement` JSON.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ews.kernel.store import Store, immediate_transaction
+from ews.kernel.store import SideTable, immediate_transaction
 
 
 class TagJudgement(BaseModel):
@@ -26,21 +25,7 @@ class TagJudgement(BaseModel):
     at: dt.datetime
 
 
-class TagFeedback:
-    def __init__(self, home: Path | str):
-        with Store(home) as store:  # creates the table: the store owns the schema
-            self.db_path = store.db_path
-        self._conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None, check_same_thread=False)
-
-    def close(self) -> None:
-        self._conn.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
+class TagFeedback(SideTable):
     def record(self, doc_id: str, technologies: list[str], previous: list[str], actor: str,
                at: dt.datetime | None = None) -> TagJudgement:
         techs, prev = sorted(set(technologies)), sorted(set(previous))

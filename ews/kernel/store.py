@@ -44,6 +44,25 @@ def immediate_transaction(conn: sqlite3.Connection):
     conn.execute("COMMIT")
 
 
+class SideTable:
+    """A connection of its own to the store's database for one of its side tables (deliveries, tag feedback):
+    the store creates the table (it owns the schema), the side table reads and writes it."""
+
+    def __init__(self, home: Path | str):
+        with Store(home) as store:
+            self.db_path = store.db_path
+        self._conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None, check_same_thread=False)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 

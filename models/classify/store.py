@@ -195,7 +195,10 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     te = [i for i, h in enumerate(held) if h]
     if not te or not tr:  # tiny sets: everything trains, no held-out scores
         tr, te = list(range(len(kept))), []
+    from models.classify.korean_ngrams import train_for_classifier
+
     model = TextModelClassifier(tax, **params).fit([kept[i] for i in tr], [labels[i] for i in tr])
+    model.korean_ngrams, _ = train_for_classifier(tax, [kept[i] for i in tr], [labels[i] for i in tr])
     heldout = None
     if te:
         pred = model.predict_ids([_text_only(kept[i]) for i in te])
@@ -204,6 +207,9 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     # the model written is refitted on all records (its thresholds and calibration out of fold on all of them);
     # the held-out scores above describe the same recipe on less data, so they are if anything pessimistic
     final = TextModelClassifier(tax, **params).fit(kept, labels) if te else model
+    # Korean character n-grams (korean_ngrams.py): trained with the plan-derived material when the records hold
+    # enough labelled Korean passages to choose its thresholds on; kept only where cross-validation says it helps
+    final.korean_ngrams, korean_info = train_for_classifier(tax, kept, labels)
 
     digest = hashlib.sha1()
     for r, labs in zip(kept, labels):
@@ -223,6 +229,7 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
         "common_threshold": round(float(final.common_threshold_), 4),
         "thresholds": {t: round(float(x), 4) for t, x in zip(final.tech_ids, final.thresholds)},
         "heldout": heldout,
+        "korean_ngrams": korean_info,
     }
     tmp = output.with_name(f".{output.name}.tmp{os.getpid()}")
     if tmp.exists():

@@ -90,7 +90,8 @@ def ngram_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         ok = doc[:m] == doc[n - 1:n - 1 + m]
         for k in range(1, n - 1):  # no space inside: n-grams stay within a word
             ok &= ~space[k:k + m]
-        ok &= ~(space[:m] & space[n - 1:n - 1 + m])
+        if n == 2:  # "  ": an empty text
+            ok &= ~(space[:m] & space[1:1 + m])
         docs_out.append(doc[:m][ok])
         keys_out.append(h[ok])
     return np.concatenate(docs_out), np.concatenate(keys_out)
@@ -108,9 +109,10 @@ class NgramVocabulary:
         slot = (self.keys & self._mask).astype(np.int64)
         self._table[slot] = np.arange(len(self.keys), dtype=np.int32)
         # keys sharing a slot: the later one wins the table, the others are found by the sorted search
-        self._collide = np.zeros(len(self.keys), dtype=bool)
-        self._collide[self._table[slot] != np.arange(len(self.keys))] = True
-        self._has_collisions = bool(self._collide.any())
+        lost = self._table[slot] != np.arange(len(self.keys))
+        self._shared_slot = np.zeros(size, dtype=bool)  # slots of two or more keys
+        self._shared_slot[slot[lost]] = True
+        self._has_collisions = bool(lost.any())
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -139,7 +141,7 @@ class NgramVocabulary:
         found[found] = self.keys[col[found]] == keys[found]
         col[~found] = -1
         if self._has_collisions:  # rare: look the misses up in the sorted keys
-            miss = np.flatnonzero(~found)
+            miss = np.flatnonzero(~found & self._shared_slot[(keys & self._mask).astype(np.int64)])
             pos = np.searchsorted(self.keys, keys[miss])
             pos[pos >= len(self.keys)] = 0
             hit = self.keys[pos] == keys[miss]
@@ -310,20 +312,24 @@ class KoreanNgramModel:
         return self
 
     # -- scoring --------------------------------------------------------------
-    def scores(self, texts: list[str], chunk: int = 512) -> np.ndarray:
-        """texts × classes probabilities (0 for classes without a model)."""
+    def scores(self, texts: list[str], chunk: int = 512, only_active: bool = False) -> np.ndarray:
+        """texts × classes probabilities (0 for classes without a model; with `only_active`, also 0 for classes
+        whose threshold cross-validation set out of reach)."""
         if self.coef_ is None or self.vocab is None:
             raise NgramModelError("Korean n-gram model is not trained")
         from models.classify.text_model import sparse_dot
 
         out = np.zeros((len(texts), len(self.classes)), dtype=np.float32)
-        if getattr(self, "_active", None) is None:
-            self._active = np.any(self.coef_ != 0, axis=1)
+        # only the classes that can tag (trained, threshold reachable) are scored: the product costs per class
+        cols = np.flatnonzero(self.trained_ & (self.thresholds_ < 1.0)) if only_active else np.flatnonzero(self.trained_)
+        if not len(cols):
+            return out
+        W = np.ascontiguousarray(self.coef_[:, cols])
+        rows_active = np.any(W != 0, axis=1)
         for a in range(0, len(texts), chunk):
             rows = self.vocab.transform(texts[a:a + chunk])
-            D = sparse_dot(*rows, self.coef_, self._active) + self.intercept_
-            out[a:a + chunk] = 1 / (1 + np.exp(-D))
-        out[:, ~self.trained_] = 0.0
+            D = sparse_dot(*rows, W, rows_active) + self.intercept_[cols]
+            out[a:a + chunk, cols] = 1 / (1 + np.exp(-D))
         return out
 
     def tags(self, texts: list[str]) -> np.ndarray:
@@ -558,7 +564,7 @@ def combine(model: KoreanNgramModel, passages: list[str], P: np.ndarray, thresho
         return P, field_tags, None
     n_tech = P.shape[1]
     G = np.zeros((len(passages), len(model.classes)), dtype=np.float32)
-    G[korean] = model.scores([p for p, k in zip(passages, korean) if k])
+    G[korean] = model.scores([p for p, k in zip(passages, korean) if k], only_active=True)
     th_ng = np.clip(model.thresholds_, 1e-6, 1 - 1e-6)
     th = np.clip(np.asarray(thresholds, dtype=np.float64), 1e-6, 1 - 1e-6)
     tech = G[:, :n_tech].astype(np.float64)

@@ -359,13 +359,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--quick", action="store_true", help="skip baselines and throughput")
-    ap.add_argument("--save-model", type=Path, help="also write the model trained on all patents here")
+    ap.add_argument("--save-model", type=Path, help="also write the model trained on the training part here (patents; "
+                    "its Korean n-grams on the plan material and the policy passages' training half)")
     ap.add_argument("--n-throughput", type=int, default=10000)
     ap.add_argument("--curve", action="store_true", help="also train on nested fractions of the training part")
     ap.add_argument("--curve-png", type=Path, default=ROOT / "docs" / "classifier_learning_curve.png")
     ap.add_argument("--korean-only", action="store_true",
                     help="only the Korean policy part, with the shipped model as the text model (no patent training)")
     args = ap.parse_args()
+    if args.save_model and args.korean_only:
+        ap.error("--save-model trains on the patents: leave out --korean-only")
     if not args.data.exists():
         print(f"skipped: {args.data} not found (the evaluation data lives outside the project)")
         return
@@ -471,8 +474,13 @@ def main() -> None:
     if args.save_model:
         from models.classify import train_classifier
 
+        # the Korean n-gram model: plan material + the policy passages' training half (never the frozen half)
+        rest = [p for p in policy if not policy_frozen(p["id"])]
         info = train_classifier([r.model_copy(update={"labels": y}) for r, y in zip(train, ytrain)],
-                                args.save_model, source="uspto_random10k_dev + patentsview_nvidia (train part)")
+                                args.save_model, source="uspto_random10k_dev + patentsview_nvidia (train part)"
+                                + (f"; Korean n-grams: plan material + {len(rest)} policy_ko_dev passages (training half)"
+                                   if rest else ""),
+                                korean_extra=policy_records(rest))
         print(f"model {info['version']} written to {args.save_model}")
     print("\nresults:", json.dumps({k: (round(v, 4) if isinstance(v, float) else {a: round(b, 4) for a, b in v.items()})
                                      for k, v in results.items()}))

@@ -213,7 +213,8 @@ class TechnologyClassifier:
         if self.korean_ngrams is not None and passages:
             from models.classify.korean_ngrams import combine
 
-            P, ngram_fields, m.ngram = combine(self.korean_ngrams, passages, P, self.thresholds, m.F.shape[1])
+            seen = np.hstack([m.S > 0, (m.F + m.S @ self._field_of_tech) > 0])  # any keyword evidence, weak too
+            P, ngram_fields, m.ngram = combine(self.korean_ngrams, passages, P, self.thresholds, m.F.shape[1], seen)
             field_ok |= ngram_fields
         for d, (doc, (a, b)) in enumerate(zip(inputs, spans)):
             scores, best = aggregate_passages(P[a:b])

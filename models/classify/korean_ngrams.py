@@ -53,6 +53,7 @@ FOLDS = 4
 # shares of a class's out-of-fold negatives allowed above its threshold (None: the n-grams are switched off)
 FALSE_PASS_GRID = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 MIN_THRESHOLD = 0.2
+GATED = True  # n-grams only confirm classes with some keyword evidence of their own (weak terms included)
 PLAN_CHUNK_CHARS = 800  # plan lines packed into passages of about this length (1 = one line each)
 MIN_SELECT_RECORDS = 10  # labelled passages needed to choose the thresholds on them rather than on the plan lines
 MIN_POSITIVES = 2  # a class with fewer positive training texts gets no model
@@ -235,7 +236,8 @@ class KoreanNgramModel:
 
     def fit(self, texts: list[str], labels: list[Iterable[str]], ignore: list[Iterable[str]] | None = None,
             groups: list[str] | None = None, scored: list[bool] | None = None,
-            keyword_tags: list[Iterable[str]] | None = None, select: list[bool] | None = None) -> KoreanNgramModel:
+            keyword_tags: list[Iterable[str]] | None = None, select: list[bool] | None = None,
+            keyword_evidence: list[Iterable[str]] | None = None) -> KoreanNgramModel:
         """`labels[i]`: classes text i is about; `ignore[i]`: classes neither positive nor negative for it (weak
         labels); `groups[i]`: texts of one group share a cross-validation fold; `scored[i]`: False for texts that
         always train and are never scored out of fold (definitions); `keyword_tags[i]`: classes the keyword
@@ -280,6 +282,14 @@ class KoreanNgramModel:
             for c in tags:
                 if c in index:
                     K[i, index[c]] = True
+        # with GATED, n-grams only confirm a class the keywords saw some (weak) evidence of
+        A = np.ones(Y.shape, dtype=bool)
+        if GATED and keyword_evidence is not None:
+            A[:] = False
+            for i, tags in enumerate(keyword_evidence):
+                for c in tags:
+                    if c in index:
+                        A[i, index[c]] = True
         ev = scored_ & np.array(select if select is not None else [True] * n, dtype=bool)
         if not ev.any():
             raise NgramModelError("Korean n-gram model: no text to choose the thresholds on")
@@ -296,7 +306,7 @@ class KoreanNgramModel:
                 th = np.array([np.quantile(oof[neg[:, j], j], 1 - q) if neg[:, j].any() else 1.0
                                for j in np.flatnonzero(cols)], dtype=np.float32)
                 th = np.maximum(th, MIN_THRESHOLD)
-                f = _micro_f1(K[ev][:, cols] | (oof[ev][:, cols] >= th), Y[ev][:, cols], W[ev][:, cols])
+                f = _micro_f1(K[ev][:, cols] | ((oof[ev][:, cols] >= th) & A[ev][:, cols]), Y[ev][:, cols], W[ev][:, cols])
                 if f > best + 1e-9:
                     best, best_q, best_th = f, q, th
             self.thresholds_[cols] = best_th
@@ -308,7 +318,8 @@ class KoreanNgramModel:
                      "thresholds_chosen_on": int(ev.sum()),
                      "positives": {c: int(Y[:, j].sum()) for j, c in enumerate(self.classes) if Y[:, j].any()},
                      "trained_classes": int(self.trained_.sum()), "cross_validation": chosen,
-                     "C": self.C, "keep": self.keep, "ngrams": list(NGRAMS)}
+                     "C": self.C, "keep": self.keep, "ngrams": list(NGRAMS),
+                     "gated": bool(GATED and keyword_evidence is not None)}
         return self
 
     # -- scoring --------------------------------------------------------------
@@ -501,17 +512,18 @@ def training_material(taxonomy, records: Iterable[dict] = (), plan: bool = True)
     # what the keywords find, without the EXTRA_TERMS: those were read from seed 000's passages, so with them the
     # keywords would look better on such training passages than they are on text nobody read
     matcher = keyword_matcher(taxonomy, extra=False)
-    kw = []
+    kw, kw_any = [], []
     for t in texts:
         hits = matcher.find(t)
         kw.append([k for k, hs in hits.items() if strength(hs) >= np.log(2)])
+        kw_any.append(sorted({k for k in hits} | {f"field:{field_of[k]}" for k in hits if k in field_of}))
     # thresholds: chosen on the labelled passages (the texts the classifier will read) when there are enough of
     # them, else on the plan lines
     n_rec = len(records)
     in_domain = n_rec >= MIN_SELECT_RECORDS
     select = [not in_domain and s for s in scored[:len(texts) - n_rec]] + [True] * n_rec
     return {"texts": texts, "labels": labels, "ignore": ignore, "groups": groups, "scored": scored,
-            "keyword_tags": kw, "select": select}
+            "keyword_tags": kw, "select": select, "keyword_evidence": kw_any}
 
 
 def train(taxonomy, records: Iterable[dict] = (), plan: bool = True) -> KoreanNgramModel:
@@ -519,13 +531,14 @@ def train(taxonomy, records: Iterable[dict] = (), plan: bool = True) -> KoreanNg
     return KoreanNgramModel(classes_of(taxonomy)).fit(**material)
 
 
-def train_for_classifier(taxonomy, records, labels) -> tuple[KoreanNgramModel | None, dict]:
+def train_for_classifier(taxonomy, records, labels, extra: Iterable[dict] = ()) -> tuple[KoreanNgramModel | None, dict]:
     """The Korean n-gram model for a classifier trained on `records` (labelled `ClassifyInput`s): trained on the
     plan material, the definitions and the Korean records, when there are at least MIN_SELECT_RECORDS Korean
     records to choose its thresholds on (the plan lines alone are not the passages the classifier reads: chosen
     on them, the thresholds let through many false fields). Returns the model (None when not trained or when
-    cross-validation switched it off everywhere) and a description for model.json."""
-    recs = korean_records(records, labels)
+    cross-validation switched it off everywhere) and a description for model.json. `extra`: more labelled Korean
+    passages for this model only (dicts as `training_material` takes them), e.g. with field labels."""
+    recs = korean_records(records, labels) + list(extra)
     if len(recs) < MIN_SELECT_RECORDS:
         return None, {"trained": False, "reason": f"{len(recs)} labelled Korean records (needs {MIN_SELECT_RECORDS})"}
     model = train(taxonomy, recs)
@@ -553,11 +566,13 @@ def _logit(p):
 
 
 def combine(model: KoreanNgramModel, passages: list[str], P: np.ndarray, thresholds: np.ndarray,
-            n_fields: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+            n_fields: int, evidence: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Korean passages: a technology whose n-gram score reaches the model's threshold is raised to (at least)
     the classifier's own threshold for it, in proportion (the n-gram threshold lands on the classifier's);
     returns the scores, the passages × fields where the n-grams say the field, and the n-gram scores
-    (None when no passage is Korean). Keyword and model evidence are never lowered."""
+    (None when no passage is Korean). Keyword and model evidence are never lowered. `evidence` (passages ×
+    classes, True where the keywords saw anything of the class, weak terms included): for a model trained GATED,
+    the n-grams only confirm such classes."""
     korean = np.array([has_hangul(p) for p in passages], dtype=bool)
     field_tags = np.zeros((len(passages), n_fields), dtype=bool)
     if not korean.any() or not model.active:
@@ -570,8 +585,11 @@ def combine(model: KoreanNgramModel, passages: list[str], P: np.ndarray, thresho
     tech = G[:, :n_tech].astype(np.float64)
     lifted = 1 / (1 + np.exp(-(_logit(tech) - _logit(th_ng[:n_tech]) + _logit(th))))
     lifted[tech <= 0] = 0.0
-    P = np.where(korean[:, None], np.maximum(P, lifted), P)
     field_tags = G[:, n_tech:] >= th_ng[n_tech:]
+    if model.info.get("gated") and evidence is not None:
+        lifted[~evidence[:, :n_tech]] = 0.0
+        field_tags &= evidence[:, n_tech:]
+    P = np.where(korean[:, None], np.maximum(P, lifted), P)
     return P, field_tags, G
 
 

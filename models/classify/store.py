@@ -162,8 +162,9 @@ def scores_table(pred: list[list[str]], gold: list[list[str]], tech_ids: list[st
             "per_technology": per}
 
 
-def train_classifier(records: list[ClassifyInput], output: Path, source: str, **params) -> dict:
-    """Train the text model on `records`, score it on a held-out part, write `output`; returns the description."""
+def train_classifier(records: list[ClassifyInput], output: Path, source: str, korean_extra=(), **params) -> dict:
+    """Train the text model on `records`, score it on a held-out part, write `output`; returns the description.
+    `korean_extra`: labelled Korean passages for the Korean n-gram model only (see korean_ngrams.training_material)."""
     from models.classify.text_model import TextModelClassifier
 
     output = Path(output)
@@ -198,7 +199,7 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     from models.classify.korean_ngrams import train_for_classifier
 
     model = TextModelClassifier(tax, **params).fit([kept[i] for i in tr], [labels[i] for i in tr])
-    model.korean_ngrams, _ = train_for_classifier(tax, [kept[i] for i in tr], [labels[i] for i in tr])
+    model.korean_ngrams, _ = train_for_classifier(tax, [kept[i] for i in tr], [labels[i] for i in tr], korean_extra)
     heldout = None
     if te:
         pred = model.predict_ids([_text_only(kept[i]) for i in te])
@@ -209,7 +210,7 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     final = TextModelClassifier(tax, **params).fit(kept, labels) if te else model
     # Korean character n-grams (korean_ngrams.py): trained with the plan-derived material when the records hold
     # enough labelled Korean passages to choose its thresholds on; kept only where cross-validation says it helps
-    final.korean_ngrams, korean_info = train_for_classifier(tax, kept, labels)
+    final.korean_ngrams, korean_info = train_for_classifier(tax, kept, labels, korean_extra)
 
     digest = hashlib.sha1()
     for r, labs in zip(kept, labels):

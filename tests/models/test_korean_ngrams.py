@@ -96,6 +96,26 @@ def test_thresholds_by_cross_validation_switch_ngrams_off_when_keywords_already_
         "cv_micro_f1_keywords"]
 
 
+def test_a_gated_model_only_confirms_classes_the_keywords_saw():
+    texts, labels = _material()
+    # the keywords saw something (a weak term, say) of each passage's own classes
+    gated = _model(keyword_evidence=labels)
+    assert gated.info["gated"] is True and gated.active
+    clf = KeywordConcordanceClassifier(TAX)
+    passages = ["큐비트 결맞음 시간을 늘리는 신규 과제"]
+    P0 = np.zeros((1, len(clf.tech_ids)))
+    n_tech, n_fields = len(clf.tech_ids), len(TAX.field_ids)
+    nothing = np.zeros((1, n_tech + n_fields), dtype=bool)
+    P, fields, _ = kn.combine(gated, passages, P0, clf.thresholds, n_fields, nothing)
+    assert np.array_equal(P, P0) and not fields.any()
+    seen = nothing.copy()
+    q, fq = clf.tech_ids.index("quantum.computing"), TAX.field_ids.index("quantum")
+    seen[0, q] = seen[0, n_tech + fq] = True
+    P, fields, _ = kn.combine(gated, passages, P0, clf.thresholds, n_fields, seen)
+    assert P[0, q] >= clf.thresholds[q] and fields[0, fq]
+    assert (np.delete(P[0], q) == 0).all() and fields[0].sum() == 1
+
+
 def test_bad_training_input_and_files_are_named(tmp_path):
     with pytest.raises(kn.NgramModelError, match="unknown classes"):
         kn.KoreanNgramModel(kn.classes_of(TAX)).fit(QUANTUM + OTHER, [["no.such"]] * 12)
@@ -185,9 +205,10 @@ def test_train_classifier_adds_the_korean_model_only_with_enough_korean_passages
     texts, labels = _material()
     order = rng.permutation(len(texts))
     ko = [ClassifyInput(id=f"ko{i}", lang="ko", text=texts[i], labels=[c for c in labels[i] if "." in c]) for i in order]
-    info = train_classifier(eng + ko, tmp_path / "m2", source="test")
+    info = train_classifier(eng + ko[:6], tmp_path / "m2", source="test",
+                            korean_extra=[{"text": t, "technologies": [], "fields": []} for t in OTHER[:4]])
     k = info["korean_ngrams"]
-    assert k["trained"] is True and k["korean_records"] == len(ko)
+    assert k["trained"] is True and k["korean_records"] == 10
     saved = json.loads((tmp_path / "m2" / "model.json").read_text(encoding="utf-8"))["korean_ngrams"]
     assert saved["kept"] == k["kept"]
     model = load_classifier(tmp_path / "m2")

@@ -364,6 +364,8 @@ def main() -> None:
     ap.add_argument("--n-throughput", type=int, default=10000)
     ap.add_argument("--curve", action="store_true", help="also train on nested fractions of the training part")
     ap.add_argument("--curve-png", type=Path, default=ROOT / "docs" / "classifier_learning_curve.png")
+    ap.add_argument("--ship", type=Path, help="write the shipped default model here and stop: the text model on ALL "
+                    "patents with classes, its Korean n-grams on the plan material and the policy passages' training half")
     ap.add_argument("--korean-only", action="store_true",
                     help="only the Korean policy part, with the shipped model as the text model (no patent training)")
     args = ap.parse_args()
@@ -380,6 +382,19 @@ def main() -> None:
     uspto, nvidia, policy = load_uspto(args.data), load_nvidia(args.data), load_policy(args.data)
     print(f"data: {len(uspto)} USPTO random patents with classes, {len(nvidia)} NVIDIA patents, "
           f"{len(policy)} Korean policy passages")
+    if args.ship:
+        from models.classify import train_classifier
+
+        recs = uspto + nvidia
+        rest = [p for p in policy if not policy_frozen(p["id"])]
+        info = train_classifier([r.model_copy(update={"labels": y}) for r, y in zip(recs, concordance_labels(recs))],
+                                args.ship, source="uspto_random10k_dev (pygrams USPTO-random-10000, OGL v3) + "
+                                "patentsview_nvidia (PatentsView, CC BY 4.0): all records with CPC classes; Korean "
+                                f"n-grams: plan material (seed 001) + {len(rest)} policy_ko_dev passages (training half)",
+                                korean_extra=policy_records(rest))
+        print(f"model {info['version']} written to {args.ship}; Korean n-grams: "
+              f"{json.dumps(info['korean_ngrams'].get('cross_validation', info['korean_ngrams']))}")
+        return
     sets = {} if args.korean_only else {"uspto": uspto, "nvidia": nvidia}
     train, ytrain, tests = [], [], {}
     for name, recs in sets.items():
@@ -452,9 +467,9 @@ def main() -> None:
             model.save(mdir)
             rows = [("text model, English", mdir, None), ("default (no --model), English", None, None),
                     ("text model, Korean", mdir, "ko"), ("default (no --model), Korean", None, "ko")]
-            # the Korean n-grams as trained (switched off where CV found no gain, then they cost nothing), and the
-            # plan-only variant, whose CV left them on: what reading every Korean passage with them costs
-            for i, (label, ng) in enumerate((("", korean_model), (" (plan only: on)", kvars.get("plan material only")))):
+            # the Korean n-grams as trained, and the plan-only variant (each switched on or off by its CV; a model
+            # switched off everywhere costs its loading only)
+            for i, (label, ng) in enumerate((("", korean_model), (" (plan only)", kvars.get("plan material only")))):
                 if policy and ng is not None:
                     kdir = Path(tmp) / f"model-korean{i}"
                     with_korean(model, ng).save(kdir)

@@ -216,6 +216,9 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, ko
     for r, labs in zip(kept, labels):
         digest.update(f"{r.id}\t{','.join(labs)}\t{len(r.text)}\n".encode())
     digest.update(json.dumps(params, sort_keys=True).encode())
+    if korean_info.get("trained"):  # the Korean n-gram model's material is part of what the version names
+        digest.update(json.dumps({k: korean_info.get(k) for k in ("texts", "positives", "korean_records")},
+                                 sort_keys=True).encode())
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     version = f"text-{tax.version}-{created:%Y%m%d}-{digest.hexdigest()[:8]}"
     final.version = version

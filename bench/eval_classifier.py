@@ -25,10 +25,16 @@ never copies it into the project.
 - Learning curve: the text model trained on nested fractions of the training part (chosen by a second
   hash, "curve:" + id) and scored on the frozen patents; printed and drawn to
   docs/classifier_learning_curve.png (--curve-png).
+- Korean n-grams (models/classify/korean_ngrams.py): three variants trained without any frozen passage (the
+  plan-derived material + the policy training half; the training half alone; the plan material alone), their
+  switches chosen by cross-validation inside that material (printed), each scored on the frozen split next to
+  the text model and the keywords.
 - Throughput: `ews classify` as a subprocess on documents of 1,500 characters,
-  wall time including process start and model load.
+  wall time including process start and model load (Korean also with the n-gram models).
 
     .venv/bin/python bench/eval_classifier.py [--data ../shared/data] [--quick] [--curve] [--save-model DIR]
+    .venv/bin/python bench/eval_classifier.py --korean-only [--quick]   # Korean part only, the shipped text model
+    .venv/bin/python bench/eval_classifier.py --ship models/shipped/classifier   # rebuild the shipped model
 """
 from __future__ import annotations
 

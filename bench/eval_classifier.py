@@ -25,10 +25,16 @@ never copies it into the project.
 - Learning curve: the text model trained on nested fractions of the training part (chosen by a second
   hash, "curve:" + id) and scored on the frozen patents; printed and drawn to
   docs/classifier_learning_curve.png (--curve-png).
+- Korean n-grams (models/classify/korean_ngrams.py): three variants trained without any frozen passage (the
+  plan-derived material + the policy training half; the training half alone; the plan material alone), their
+  switches chosen by cross-validation inside that material (printed), each scored on the frozen split next to
+  the text model and the keywords.
 - Throughput: `ews classify` as a subprocess on documents of 1,500 characters,
-  wall time including process start and model load.
+  wall time including process start and model load (Korean also with the n-gram models).
 
     .venv/bin/python bench/eval_classifier.py [--data ../shared/data] [--quick] [--curve] [--save-model DIR]
+    .venv/bin/python bench/eval_classifier.py --korean-only [--quick]   # Korean part only, the shipped text model
+    .venv/bin/python bench/eval_classifier.py --ship models/shipped/classifier   # rebuild the shipped model
 """
 from __future__ import annotations
 
@@ -238,6 +244,78 @@ def policy_predict(clf, policy, docs, tax):
     return out
 
 
+def policy_records(ps: list[dict]) -> list[dict]:
+    """Policy passages as training records of the Korean n-gram model (strong labels; weak ones neither)."""
+    return [{"text": (p.get("title", "") + "\n" + p["text"]).strip(), "technologies": p["strong"],
+             "fields": p["fields"], "weak": p["weak"], "weak_fields": p["weak_fields"], "group": p["id"]}
+            for p in ps]
+
+
+def korean_variants(tax, rest: list[dict]) -> dict:
+    """Korean n-gram models trained on: the plan-derived material and the training half; the training half alone
+    (without the plan material); the plan material alone (no labelled policy passage). Never the frozen half."""
+    from models.classify import korean_ngrams
+
+    out = {}
+    for label, recs, plan in (("plan + training half", rest, True), ("training half only (no plan material)", rest, False),
+                              ("plan material only", [], True)):
+        t0 = time.process_time()
+        try:
+            out[label] = korean_ngrams.train(tax, policy_records(recs), plan=plan)
+        except korean_ngrams.NgramModelError as e:
+            print(f"  Korean n-grams, {label}: not trained ({e})")
+            continue
+        cv = out[label].info["cross_validation"]
+        print(f"  Korean n-grams, {label}: {out[label].info['texts']} texts, {out[label].info['trained_classes']} classes "
+              f"with a model, {time.process_time() - t0:.1f} CPU-s; thresholds by CV in the training material: "
+              f"technologies: share of negatives passing {cv['technologies']['false_pass_share']} (CV micro-F1 keywords {cv['technologies']['cv_micro_f1_keywords']}"
+              f" -> with n-grams {cv['technologies']['cv_micro_f1_with_ngrams']}), fields {cv['fields']['false_pass_share']} "
+              f"({cv['fields']['cv_micro_f1_keywords']} -> {cv['fields']['cv_micro_f1_with_ngrams']})")
+    return out
+
+
+def policy_section(policy, classifiers, tax, results, tables_for: str) -> None:
+    """Frozen-split (and training-half) figures of each classifier on the Korean policy passages."""
+    frozen = [p for p in policy if policy_frozen(p["id"])]
+    rest = [p for p in policy if not policy_frozen(p["id"])]
+    print("\n## Korean policy passages (strong labels count, weak neither required nor penalised)\n")
+    print(f"Frozen split: {len(frozen)} of {len(policy)} passages (sha1 of 'policy-frozen:' + id < "
+          f"{POLICY_FROZEN_SHARE}), {sum(len(p['strong']) for p in frozen)} strong labels; nothing is tuned on them.\n"
+          f"The EXTRA_TERMS of the vocabulary were read from misses in passages of seed {sorted(EXTRA_TERMS_READ_FROM)},\n"
+          "so those passages are scored without them.\n")
+    for part, ps in (("frozen", frozen), ("training half, for comparison", rest)):
+        if not ps:
+            continue
+        docs = [ClassifyInput(id=p["id"], title=p.get("title", ""), text=p["text"], lang=p.get("lang")) for p in ps]
+        for label, (clf, in_sample) in classifiers.items():
+            if part != "frozen" and in_sample:
+                continue  # trained on the training half: its figure there is in-sample
+            tags = policy_predict(clf, ps, docs, tax)
+            pred = [[t.id for t in tag.technologies] for tag in tags]
+            table = part == "frozen" and label == tables_for
+            results[f"policy {part}/{label}"] = summary(
+                f"policy {part.split(',')[0]} technologies: {label}",
+                score(pred, [p["strong"] for p in ps], [p["weak"] for p in ps]), len(ps), per_table=table)
+            fpred = [tag.fields for tag in tags]
+            results[f"policy-fields {part}/{label}"] = summary(
+                f"policy {part.split(',')[0]} fields: {label}",
+                score(fpred, [p["fields"] for p in ps], [p["weak_fields"] for p in ps]), len(ps), per_table=table)
+            if table:
+                for p, tag in zip(ps, tags):
+                    got = [t.id for t in tag.technologies]
+                    if set(got) - set(p["strong"]) - set(p["weak"]) or set(p["strong"]) - set(got):
+                        print(f"  {p['id']}: strong {p['strong']} weak {p['weak']} → {got}")
+
+
+def with_korean(clf, ngrams):
+    """A shallow copy of `clf` that reads Korean passages with `ngrams` too."""
+    import copy
+
+    c = copy.copy(clf)
+    c.korean_ngrams = ngrams
+    return c
+
+
 def learning_curve(train, ytrain, tests, tax, results, png: Path) -> None:
     """Micro-F1 on the frozen patents of text models trained on nested fractions of the training part."""
     from models.classify.text_model import TextModelClassifier
@@ -287,11 +365,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--quick", action="store_true", help="skip baselines and throughput")
-    ap.add_argument("--save-model", type=Path, help="also write the model trained on all patents here")
+    ap.add_argument("--save-model", type=Path, help="also write the model trained on the training part here (patents; "
+                    "its Korean n-grams on the plan material and the policy passages' training half)")
     ap.add_argument("--n-throughput", type=int, default=10000)
     ap.add_argument("--curve", action="store_true", help="also train on nested fractions of the training part")
     ap.add_argument("--curve-png", type=Path, default=ROOT / "docs" / "classifier_learning_curve.png")
+    ap.add_argument("--ship", type=Path, help="write the shipped default model here and stop: the text model on ALL "
+                    "patents with classes, its Korean n-grams on the plan material and the policy passages' training half")
+    ap.add_argument("--korean-only", action="store_true",
+                    help="only the Korean policy part, with the shipped model as the text model (no patent training)")
     args = ap.parse_args()
+    if args.save_model and args.korean_only:
+        ap.error("--save-model trains on the patents: leave out --korean-only")
     if not args.data.exists():
         print(f"skipped: {args.data} not found (the evaluation data lives outside the project)")
         return
@@ -303,7 +388,20 @@ def main() -> None:
     uspto, nvidia, policy = load_uspto(args.data), load_nvidia(args.data), load_policy(args.data)
     print(f"data: {len(uspto)} USPTO random patents with classes, {len(nvidia)} NVIDIA patents, "
           f"{len(policy)} Korean policy passages")
-    sets = {"uspto": uspto, "nvidia": nvidia}
+    if args.ship:
+        from models.classify import train_classifier
+
+        recs = uspto + nvidia
+        rest = [p for p in policy if not policy_frozen(p["id"])]
+        info = train_classifier([r.model_copy(update={"labels": y}) for r, y in zip(recs, concordance_labels(recs))],
+                                args.ship, source="uspto_random10k_dev (pygrams USPTO-random-10000, OGL v3) + "
+                                "patentsview_nvidia (PatentsView, CC BY 4.0): all records with CPC classes; Korean "
+                                f"n-grams: plan material (seed 001) + {len(rest)} policy_ko_dev passages (training half)",
+                                korean_extra=policy_records(rest))
+        print(f"model {info['version']} written to {args.ship}; Korean n-grams: "
+              f"{json.dumps(info['korean_ngrams'].get('cross_validation', info['korean_ngrams']))}")
+        return
+    sets = {} if args.korean_only else {"uspto": uspto, "nvidia": nvidia}
     train, ytrain, tests = [], [], {}
     for name, recs in sets.items():
         labels = concordance_labels(recs)
@@ -318,9 +416,16 @@ def main() -> None:
 
     results = {}
     t0 = time.perf_counter()
-    model = TextModelClassifier(tax).fit(train, ytrain)
-    print(f"text model trained on {len(train)} patents in {time.perf_counter() - t0:.0f} s; "
-          f"{int(model.trained_.sum())} technologies with enough examples")
+    if args.korean_only:
+        from models.classify.store import SHIPPED_DIR, read_model
+
+        model = read_model(SHIPPED_DIR) if (SHIPPED_DIR / "model.json").exists() else KeywordConcordanceClassifier(tax)
+        model.korean_ngrams = None  # the variants below are trained here, without any frozen passage
+        print(f"text model: the shipped {model.version} (--korean-only)")
+    else:
+        model = TextModelClassifier(tax).fit(train, ytrain)
+        print(f"text model trained on {len(train)} patents in {time.perf_counter() - t0:.0f} s; "
+              f"{int(model.trained_.sum())} technologies with enough examples")
     rules = KeywordConcordanceClassifier(tax)
 
     print("\n## Held-out patents, text alone (classes removed)\n")
@@ -344,36 +449,19 @@ def main() -> None:
         results["patents/text-model"] = summary("all held-out patents: text model", score(pred, all_y), len(all_te),
                                                 per_table=True)
 
+    korean_model, kvars = None, {}
     if policy:
-        frozen = [p for p in policy if policy_frozen(p["id"])]
         rest = [p for p in policy if not policy_frozen(p["id"])]
-        print("\n## Korean policy passages (strong labels count, weak neither required nor penalised)\n")
-        print(f"Frozen split: {len(frozen)} of {len(policy)} passages (sha1 of 'policy-frozen:' + id < "
-              f"{POLICY_FROZEN_SHARE}), {sum(len(p['strong']) for p in frozen)} strong labels; nothing is tuned on them.\n"
-              f"The EXTRA_TERMS of the vocabulary were read from misses in passages of seed {sorted(EXTRA_TERMS_READ_FROM)},\n"
-              "so those passages are scored without them.\n")
-        for part, ps in (("frozen", frozen), ("training half, for comparison", rest)):
-            if not ps:
-                continue
-            docs = [ClassifyInput(id=p["id"], title=p.get("title", ""), text=p["text"], lang=p.get("lang")) for p in ps]
-            for label, clf in (("text model", model), ("keywords only (built-in)", rules)):
-                tags = policy_predict(clf, ps, docs, tax)
-                pred = [[t.id for t in tag.technologies] for tag in tags]
-                table = part == "frozen" and label == "text model"
-                results[f"policy {part}/{label}"] = summary(
-                    f"policy {part.split(',')[0]} technologies: {label}",
-                    score(pred, [p["strong"] for p in ps], [p["weak"] for p in ps]), len(ps), per_table=table)
-                fpred = [tag.fields for tag in tags]
-                results[f"policy-fields {part}/{label}"] = summary(
-                    f"policy {part.split(',')[0]} fields: {label}",
-                    score(fpred, [p["fields"] for p in ps], [p["weak_fields"] for p in ps]), len(ps), per_table=table)
-                if table:
-                    for p, tag in zip(ps, tags):
-                        got = [t.id for t in tag.technologies]
-                        if set(got) - set(p["strong"]) - set(p["weak"]) or set(p["strong"]) - set(got):
-                            print(f"  {p['id']}: strong {p['strong']} weak {p['weak']} → {got}")
+        print("\n## Korean n-gram models (models/classify/korean_ngrams.py), trained without any frozen passage\n")
+        kvars = korean_variants(tax, rest)
+        classifiers = {"text model": (model, False), "keywords only (built-in)": (rules, False)}
+        for label, ng in kvars.items():
+            classifiers[f"text model + Korean n-grams ({label})"] = (with_korean(model, ng), "training half" in label)
+        tables_for = "text model + Korean n-grams (plan + training half)"
+        policy_section(policy, classifiers, tax, results, tables_for if tables_for in classifiers else "text model")
+        korean_model = kvars.get("plan + training half")
 
-    if args.curve:
+    if args.curve and train:
         learning_curve(train, ytrain, tests, tax, results, args.curve_png)
 
     if not args.quick:
@@ -383,21 +471,37 @@ def main() -> None:
             model.info = {"version": "bench", "kind": "text", "format": 2, "taxonomy_version": tax.version}
             model.version = "bench"
             model.save(mdir)
+            rows = [("text model, English", mdir, None), ("default (no --model), English", None, None),
+                    ("text model, Korean", mdir, "ko"), ("default (no --model), Korean", None, "ko")]
+            # the Korean n-grams as trained, and the plan-only variant (each switched on or off by its CV; a model
+            # switched off everywhere costs its loading only)
+            for i, (label, ng) in enumerate((("", korean_model), (" (plan only)", kvars.get("plan material only")))):
+                if policy and ng is not None:
+                    kdir = Path(tmp) / f"model-korean{i}"
+                    with_korean(model, ng).save(kdir)
+                    rows.insert(3 + i, (f"text model + Korean n-grams{label}, Korean", kdir, "ko"))
+            if args.korean_only:
+                rows = [r for r in rows if r[2] == "ko"]
             texts = [r.text for r in uspto[:2000]] or ["A lithium-ion battery cell. " * 10]
             ko = [p["text"] for p in policy] or texts
             print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
-            for label, md, src in (("text model, English", mdir, texts), ("default (no --model), English", None, texts),
-                                   ("text model, Korean", mdir, ko), ("default (no --model), Korean", None, ko)):
+            for label, md, lang in rows:
+                src = ko if lang == "ko" else texts
                 wall, cpu = throughput(md, src, args.n_throughput)
                 results[f"throughput/{label}"] = wall
                 results[f"throughput-cpu/{label}"] = cpu
-                print(f"{label:30s} {wall:8.0f} documents/s wall, {cpu:8.0f} per CPU-second ({args.n_throughput} documents)")
+                print(f"{label:50s} {wall:8.0f} documents/s wall, {cpu:8.0f} per CPU-second ({args.n_throughput} documents)")
 
     if args.save_model:
         from models.classify import train_classifier
 
+        # the Korean n-gram model: plan material + the policy passages' training half (never the frozen half)
+        rest = [p for p in policy if not policy_frozen(p["id"])]
         info = train_classifier([r.model_copy(update={"labels": y}) for r, y in zip(train, ytrain)],
-                                args.save_model, source="uspto_random10k_dev + patentsview_nvidia (train part)")
+                                args.save_model, source="uspto_random10k_dev + patentsview_nvidia (train part)"
+                                + (f"; Korean n-grams: plan material + {len(rest)} policy_ko_dev passages (training half)"
+                                   if rest else ""),
+                                korean_extra=policy_records(rest))
         print(f"model {info['version']} written to {args.save_model}")
     print("\nresults:", json.dumps({k: (round(v, 4) if isinstance(v, float) else {a: round(b, 4) for a, b in v.items()})
                                      for k, v in results.items()}))

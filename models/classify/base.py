@@ -111,6 +111,8 @@ class Matches:
     # passages × technologies: True where a generation of one of the technology's product families was named
     # (HBM3E, LPDDR5X: see `terms.generation_family`)
     named: np.ndarray | None = None
+    # passages × (technologies + fields): the Korean n-gram model's scores where it read the passage
+    ngram: np.ndarray | None = None
 
 
 class TechnologyClassifier:
@@ -142,6 +144,9 @@ class TechnologyClassifier:
         self._field_index = {f"field:{f}": k for k, f in enumerate(self.taxonomy.field_ids)}
         self._field_index_plain = {f: k for k, f in enumerate(self.taxonomy.field_ids)}
         self._terms = keyword_matcher(self.taxonomy)
+        # Korean character n-grams (models/classify/korean_ngrams.py): evidence for Korean passages written
+        # without the taxonomy's words; set by the model that loads or trains one
+        self.korean_ngrams = None
         # technologies × fields: a technology's keywords are evidence for its field even where the technology
         # itself stays below its threshold (a passage on AI governance in general is an AI-field passage)
         self._field_of_tech = np.zeros((len(self.tech_ids), len(self._field_index)), dtype=np.float32)
@@ -156,9 +161,13 @@ class TechnologyClassifier:
     def passage_evidence(self, i: int, j: int, match: Matches) -> list[str]:
         """Readable evidence for technology j in passage i (here: the keywords found)."""
         hits = match.hits[i].get(self.tech_ids[j])
-        if not hits:
-            return []
-        return ["terms " + ", ".join(f"{h.term.label}" + (f" ×{h.count}" if h.count > 1 else "") for h in hits[:6])]
+        out = []
+        if hits:
+            out.append("terms " + ", ".join(f"{h.term.label}" + (f" ×{h.count}" if h.count > 1 else "") for h in hits[:6]))
+        if match.ngram is not None and self.korean_ngrams is not None and \
+                match.ngram[i, j] >= self.korean_ngrams.thresholds_[j]:
+            out.append(f"Korean n-grams {match.ngram[i, j]:.2f}")
+        return out
 
     def fit(self, records: list[ClassifyInput], labels: list[list[str]]) -> TechnologyClassifier:
         return self
@@ -201,6 +210,12 @@ class TechnologyClassifier:
         evidence: list[dict[str, list[str]]] = []
         field_counts: list[dict[str, int]] = []
         field_ok = 1 - np.exp(-(m.F + m.S @ self._field_of_tech)) >= FIELD_THRESHOLD
+        if self.korean_ngrams is not None and passages:
+            from models.classify.korean_ngrams import combine
+
+            seen = np.hstack([m.S > 0, (m.F + m.S @ self._field_of_tech) > 0])  # any keyword evidence, weak too
+            P, ngram_fields, m.ngram = combine(self.korean_ngrams, passages, P, self.thresholds, m.F.shape[1], seen)
+            field_ok |= ngram_fields
         for d, (doc, (a, b)) in enumerate(zip(inputs, spans)):
             scores, best = aggregate_passages(P[a:b])
             ev: dict[str, list[str]] = {}

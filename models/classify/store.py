@@ -162,8 +162,9 @@ def scores_table(pred: list[list[str]], gold: list[list[str]], tech_ids: list[st
             "per_technology": per}
 
 
-def train_classifier(records: list[ClassifyInput], output: Path, source: str, **params) -> dict:
-    """Train the text model on `records`, score it on a held-out part, write `output`; returns the description."""
+def train_classifier(records: list[ClassifyInput], output: Path, source: str, korean_extra=(), **params) -> dict:
+    """Train the text model on `records`, score it on a held-out part, write `output`; returns the description.
+    `korean_extra`: labelled Korean passages for the Korean n-gram model only (see korean_ngrams.training_material)."""
     from models.classify.text_model import TextModelClassifier
 
     output = Path(output)
@@ -195,7 +196,10 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     te = [i for i, h in enumerate(held) if h]
     if not te or not tr:  # tiny sets: everything trains, no held-out scores
         tr, te = list(range(len(kept))), []
+    from models.classify.korean_ngrams import train_for_classifier
+
     model = TextModelClassifier(tax, **params).fit([kept[i] for i in tr], [labels[i] for i in tr])
+    model.korean_ngrams, _ = train_for_classifier(tax, [kept[i] for i in tr], [labels[i] for i in tr], korean_extra)
     heldout = None
     if te:
         pred = model.predict_ids([_text_only(kept[i]) for i in te])
@@ -204,11 +208,17 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
     # the model written is refitted on all records (its thresholds and calibration out of fold on all of them);
     # the held-out scores above describe the same recipe on less data, so they are if anything pessimistic
     final = TextModelClassifier(tax, **params).fit(kept, labels) if te else model
+    # Korean character n-grams (korean_ngrams.py): trained with the plan-derived material when the records hold
+    # enough labelled Korean passages to choose its thresholds on; kept only where cross-validation says it helps
+    final.korean_ngrams, korean_info = train_for_classifier(tax, kept, labels, korean_extra)
 
     digest = hashlib.sha1()
     for r, labs in zip(kept, labels):
         digest.update(f"{r.id}\t{','.join(labs)}\t{len(r.text)}\n".encode())
     digest.update(json.dumps(params, sort_keys=True).encode())
+    if korean_info.get("trained"):  # the Korean n-gram model's material is part of what the version names
+        digest.update(json.dumps({k: korean_info.get(k) for k in ("texts", "positives", "korean_records")},
+                                 sort_keys=True).encode())
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     version = f"text-{tax.version}-{created:%Y%m%d}-{digest.hexdigest()[:8]}"
     final.version = version
@@ -223,6 +233,7 @@ def train_classifier(records: list[ClassifyInput], output: Path, source: str, **
         "common_threshold": round(float(final.common_threshold_), 4),
         "thresholds": {t: round(float(x), 4) for t, x in zip(final.tech_ids, final.thresholds)},
         "heldout": heldout,
+        "korean_ngrams": korean_info,
     }
     tmp = output.with_name(f".{output.name}.tmp{os.getpid()}")
     if tmp.exists():

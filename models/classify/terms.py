@@ -291,8 +291,21 @@ def keyword_matcher(taxonomy, extra: bool = True) -> TermMatcher:
            for t in taxonomy.technologies}
     for f in taxonomy.fields:
         extra = FIELD_TERMS.get(f.id, {})
-        kws[f"field:{f.id}"] = field_name_terms(f) + extra.get("en", []) + extra.get("ko", [])
+        words = field_name_terms(f) + extra.get("en", []) + extra.get("ko", [])
+        kws[f"field:{f.id}"] = words + field_subject_terms(words)
     return TermMatcher(kws, korean_derived_terms(taxonomy))
+
+
+# A short Korean field word is weak evidence alone ('양자' is also 'bilateral', '우주' a word of poetry), but the
+# word named as a subject of policy ('양자 분야', '양자기술', '우주 산업') is the field: Korean grammar, not a
+# reading of any passage.
+FIELD_SUBJECT_SUFFIXES = ("분야", "기술", "산업", "정책", "전략", "생태계")
+
+
+def field_subject_terms(words: list[str]) -> list[str]:
+    """'양자' -> '양자 분야', '양자 기술', ... for the Korean field words of two syllables (longer ones are strong)."""
+    return [f"{w} {s}" for w in words if HANGUL_RE.fullmatch(w[-1:] or "x") and len(compact(w)) <= 2
+            for s in FIELD_SUBJECT_SUFFIXES]
 
 
 def field_name_terms(f) -> list[str]:

@@ -384,6 +384,10 @@ class TextModelClassifier(TechnologyClassifier):
             json.dumps({"tech_ids": self.tech_ids, "terms": self.vocab.terms}, ensure_ascii=False, separators=(",", ":")),
             encoding="utf-8")
         (model_dir / "model.json").write_text(json.dumps(self.info, ensure_ascii=False, indent=1), encoding="utf-8")
+        if self.korean_ngrams is not None:
+            from models.classify.korean_ngrams import MODEL_FILE
+
+            self.korean_ngrams.save(model_dir / MODEL_FILE)
 
     @classmethod
     def load(cls, model_dir: Path, info: dict, taxonomy) -> TextModelClassifier:
@@ -423,6 +427,14 @@ class TextModelClassifier(TechnologyClassifier):
         self.thin_ = np.array([positives.get(t, 0) < MIN_RELIABLE_POSITIVES for t in self.tech_ids])
         self.info = info
         self.version = info["version"]
+        from models.classify.korean_ngrams import MODEL_FILE, KoreanNgramModel, NgramModelError, check_classes
+
+        if (model_dir / MODEL_FILE).exists():
+            try:
+                self.korean_ngrams = KoreanNgramModel.load(model_dir / MODEL_FILE)
+                check_classes(self.korean_ngrams, taxonomy, model_dir / MODEL_FILE)
+            except NgramModelError as e:
+                raise ModelError(str(e)) from None
         return self
 
 

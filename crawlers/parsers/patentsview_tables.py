@@ -185,8 +185,10 @@ def iter_table(name: str, path: Path, bad: list, progress: Callable[[int], None]
             except HostileInput as e:
                 raise InputError(f"{where}: refused: {e}") from None
             except DAMAGE_ERRORS as e:
+                # a bad CRC is found at the end of the member: the rows before it may be garbage too
+                doubt = "; the rows read before it may be corrupt too" if "CRC" in str(e) else ""
                 bad.append(BadRecord(where, lines.count + 1, f"file damaged after line {lines.count} "
-                                                             f"({type(e).__name__}: {e}): every row after it is lost"))
+                                                             f"({type(e).__name__}: {e}): every row after it is lost{doubt}"))
                 return
             start, last = last + 1, reader.line_num
             if progress is not None:

@@ -386,6 +386,12 @@ class PatentsViewTables:
     def batches(self, bad: list, progress: Callable[[int], None] | None = None) -> Iterator[list[Document]]:
         """The Documents of g_patent, `batch` patents at a time, each joined with its side-table rows.
         Can be run more than once on one staging (a checking pass, then a writing pass)."""
+        for pairs in self.records(bad, progress):
+            yield [doc for _, doc in pairs]
+
+    def records(self, bad: list, progress: Callable[[int], None] | None = None) -> Iterator[list[tuple[dict, Document]]]:
+        """As `batches`, each Document with the joined record it was made of (the PatentSearch API's shape:
+        what a crawl archives, so `ews reparse` rebuilds the document from it)."""
         if self.db is None:
             raise RuntimeError("stage() first")
         self.db.execute("DELETE FROM seen")
@@ -407,7 +413,7 @@ class PatentsViewTables:
         if pending:
             yield self._join(pending, bad)
 
-    def _join(self, pending: list[tuple[int, dict]], bad: list) -> list[Document]:
+    def _join(self, pending: list[tuple[int, dict]], bad: list) -> list[tuple[dict, Document]]:
         db, where = self.db, str(self.tables["g_patent"])
         first: dict[str, int] = {}
         rows = []
@@ -470,5 +476,5 @@ class PatentsViewTables:
                 self.stats.outside_filter += 1
                 continue
             self.stats.documents += 1
-            docs.append(doc)
+            docs.append((raw, doc))
         return docs

@@ -266,3 +266,14 @@ def test_documents_and_ids_do_not_depend_on_the_batch_size(tmp_path):
     many, _, _ = load(d, tmp_path, batch=7)
     assert one == many and len({doc.id for doc in one}) == 120
     assert one[0].patent.cpc == ["H01M10/0525", "H01M4/134"]  # by cpc_sequence, not by row order
+
+
+def test_an_unzipped_table_is_read_too(tmp_path):
+    d = small_tables(tmp_path / "pv")
+    (d / "g_application.tsv.zip").unlink()
+    (d / "g_application.tsv").write_text("\ufeff" + tsv("g_application", [["15/900001", "10000001", "15", "2016-11-30", "15", 0]]),
+                                         encoding="utf-8")
+    assert find_tables(d)["g_application"].name == "g_application.tsv"
+    docs, bad, stats = load(d, tmp_path)
+    assert bad == [] and stats.without_application == 3
+    assert {x.source_key: x.patent.application_number for x in docs}["10000001"] == "15/900001"

@@ -171,11 +171,19 @@ def _ingest_patentsview(directory: Path, source: str, cpc_filter: str, skip_bad:
     try:
         with PatentsViewTables(directory, Path(config.home) / "bulk-tmp", source=source, fetched_at=loaded_at,
                                settings=registry_settings, keep=keep) as tables:
-            staging = _Progress(f"staging {directory.name}")
+            staging: list = []  # one progress line per side table: its own line numbers
+
+            def staged(name: str, line: int) -> None:
+                if not staging or staging[-1][0] != name:
+                    if staging:
+                        staging[-1][1].close()
+                    staging.append((name, _Progress(f"staging {name}")))
+                staging[-1][1].update(line)
             try:
-                tables.stage(bad, lambda name, line: staging.update(line))
+                tables.stage(bad, staged)
             finally:
-                staging.close()
+                if staging:
+                    staging[-1][1].close()
             if not skip_bad:
                 checking = _Progress("checking g_patent")
                 try:

@@ -24,7 +24,10 @@ class CpcFilter:
     def __call__(self, doc) -> bool:
         if doc.patent is None:
             return False
-        symbols = doc.patent.cpc + doc.patent.ipc
+        return self.keeps_symbols(doc.patent.cpc + doc.patent.ipc)
+
+    def keeps_symbols(self, symbols: list[str]) -> bool:
+        """The same verdict from a patent's classes alone (before a document is built of it)."""
         if self.concordance is not None:
             return bool(self.concordance.technologies(symbols))
         if self.prefixes is not None:

@@ -26,6 +26,9 @@ is the document the scheduled crawl finds (same id, same fields), so the crawl t
 history without duplicates. Applicant names are stored as PatentsView spells them, as every parser does;
 the kernel's name normaliser (`ews.kernel.names`) merges spellings where series are counted.
 
+A CPC filter (`crawlers.cpcfilter.CpcFilter`) is asked by a patent's classes before its document is
+built: a patent outside it costs its side-table lookup only, and is neither built nor checked.
+
 Bad input. A malformed row (wrong number of fields, a broken quote, not UTF-8, a date or CPC symbol
 that is not one, a second application row for a patent) is a `BadRecord` naming file, line and
 problem; the caller stops or skips it (`--skip-bad`). A missing table, a header without a needed
@@ -298,6 +301,7 @@ class PatentsViewTables:
         self.tables = find_tables(self.directory)
         self.ctx = PageContext(source=source, kind="patent", url=str(self.tables["g_patent"]), fetched_at=fetched_at,
                                lang="en", jurisdiction="US", settings=dict(settings or {}))
+        # a Document predicate; one with `keeps_symbols` (a CpcFilter) is asked by the classes first
         self.keep = keep or (lambda doc: True)
         self.batch = max(1, batch)
         Path(work_dir).mkdir(parents=True, exist_ok=True)
@@ -454,11 +458,18 @@ class PatentsViewTables:
         abstracts = dict(db.execute(f"SELECT patent_id, text FROM abstract WHERE patent_id IN ({marks})", ids)) \
             if self.has_abstracts else {}
         docs = []
+        by_symbols = getattr(self.keep, "keeps_symbols", None)
         for line, row in rows:
             pid = row["patent_id"]
             if pid not in first:
                 continue
             app = apps.get(pid)
+            if by_symbols is not None and not by_symbols([c["cpc_group_id"] for c in cpc.get(pid, [])]):
+                # outside the filter by its classes alone: no document is built (nor checked) of it
+                self.stats.patents += 1
+                self.stats.without_application += app is None
+                self.stats.outside_filter += 1
+                continue
             raw = {"patent_id": pid, "patent_title": row["patent_title"], "patent_date": row["patent_date"] or None,
                    "patent_abstract": abstracts.get(pid) or row.get("patent_abstract") or None,
                    "application": {"application_id": app[0], "filing_date": app[1]} if app else None,

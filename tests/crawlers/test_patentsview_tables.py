@@ -277,3 +277,19 @@ def test_an_unzipped_table_is_read_too(tmp_path):
     docs, bad, stats = load(d, tmp_path)
     assert bad == [] and stats.without_application == 3
     assert {x.source_key: x.patent.application_number for x in docs}["10000001"] == "15/900001"
+
+
+def test_the_cpc_filter_keeps_by_the_classes_and_builds_no_document_of_the_others(tmp_path):
+    from crawlers.cpcfilter import CpcFilter
+
+    d = small_tables(tmp_path / "pv")
+    write_zip(d, "g_patent", tsv("g_patent", [patent_row("10000001", "2018-06-19", "Charge trap memory cell"),
+                                              patent_row("10000002", "2018-06-19", ""),  # no title, no abstract row
+                                              patent_row("10000003", "2018-07-03", "Multi-die memory package")]))
+    write_zip(d, "g_patent_abstract", tsv("g_patent_abstract", [["10000001", "A memory cell."]]))
+    docs, bad, stats = load(d, tmp_path, keep=CpcFilter(["H10B"]))
+    assert [x.source_key for x in docs] == ["10000001", "10000003"]
+    assert (stats.patents, stats.documents, stats.outside_filter) == (3, 2, 1)
+    assert bad == []  # 10000002 (H01M) is outside: not built, so its missing text is not its problem here
+    docs, bad, _ = load(d, tmp_path, keep=CpcFilter("none"))
+    assert [(b.line, "a document needs a title or a text" in b.problem) for b in bad] == [(3, True)]

@@ -79,6 +79,19 @@ def detail_page(parser: str, body: bytes, ctx, context: dict) -> ApiPage:
     return ApiPage(documents=[page.document], extra={"decoded": page.decoded} if page.decoded else {})
 
 
+def bulk_record(parser: str, body: bytes, ctx, context: dict) -> ApiPage:
+    """One patent joined from the PatentsView bulk tables, archived as its API-shaped JSON record."""
+    from crawlers.parsers.base import RECORD_ERRORS, json_object
+    from crawlers.parsers.patentsview import patent_to_document
+
+    try:
+        return ApiPage(documents=[patent_to_document(json_object(body, ctx), ctx)])
+    except ParseError:
+        raise
+    except RECORD_ERRORS as e:
+        raise ParseError(f"{ctx.where}: bulk record unreadable: {str(e)[:300]}") from None
+
+
 def bulk_document(parser: str, body: bytes, ctx, context: dict) -> ApiPage:
     from crawlers.parsers.patent_xml import parse_uspto_document
 

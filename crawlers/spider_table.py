@@ -6,8 +6,8 @@ given role: the same function at crawl time and at reparse time). Classes and pa
 by dotted path, so loading the registry imports neither Scrapy nor the parsers.
 
 A page role says how an archived response is read again: `api` (a page of a paged API), `feed`,
-`detail` (an HTML or PDF document page), `bulk_doc` (one document of a bulk file); `list`, `listing`,
-`api-empty` and `page` hold no documents.
+`detail` (an HTML or PDF document page), `bulk_doc` (one document of a bulk file), `bulk_record` (one
+patent joined from bulk tables); `list`, `listing`, `api-empty` and `page` hold no documents.
 """
 from __future__ import annotations
 
@@ -109,6 +109,14 @@ class BulkZipSettings(_Settings):
         return v
 
 
+class BulkTablesSettings(_Settings):
+    """A `bulk` source: the PatentsView bulk tables (`NAME.tsv.zip`) under its endpoint, loaded whole."""
+
+    cpc_filter: Literal["taxonomy", "none"] | list[str] = "taxonomy"
+    document_url: str | None = None
+    optional_tables: bool = True   # fetch g_patent_abstract and g_location_disambiguated (404: read without)
+
+
 @dataclass(frozen=True)
 class SpiderType:
     cls: str                                  # "module:Class"
@@ -138,6 +146,12 @@ SPIDER_TABLE: dict[str, SpiderType] = {
     "bulk_zip": SpiderType("crawlers.spiders.bulk_zip:BulkZipSpider", BulkZipSettings, {"uspto_bulk": False},
                            {"bulk_doc": "crawlers.pages:bulk_document", "listing": NO_DOCUMENTS}, "bulk_doc",
                            16 * MB, 4 * MB),
+    # PatentsView bulk tables (crawlers.parsers.patentsview_tables): the whole history of granted patents,
+    # joined from the tables once they are all on disk; each patent archived as its joined JSON record.
+    "bulk": SpiderType("crawlers.spiders.bulk_tables:BulkTablesSpider", BulkTablesSettings,
+                       {"patentsview_tables": False},
+                       {"bulk_record": "crawlers.pages:bulk_record"}, "bulk_record",
+                       16 * MB, 4 * MB),
 }
 PAGE_ROLES_WITHOUT_DOCUMENTS = {"page"} | {r for t in SPIDER_TABLE.values() for r, fn in t.roles.items() if fn is None}
 

@@ -152,7 +152,7 @@ def iter_bulk_documents(stream: IO[bytes], max_doc_bytes: int = MAX_DOC_BYTES,
             yield doc
 
 
-class _Capped:
+class CappedMember:
     """A zip member's stream that stops at MAX_MEMBER_BYTES and at MAX_RATIO times its compressed size."""
 
     def __init__(self, member, info, max_bytes: int, max_ratio: int):
@@ -178,7 +178,7 @@ def iter_bulk_zip(path, max_doc_bytes: int = MAX_DOC_BYTES, max_line_bytes: int 
             if info.file_size > max_member_bytes:
                 raise HostileInput(f"{info.filename}: declares {info.file_size} bytes, over {max_member_bytes}; refused")
             with zf.open(info) as member:
-                capped = _Capped(member, info, max_member_bytes, max_ratio)
+                capped = CappedMember(member, info, max_member_bytes, max_ratio)
                 for doc in iter_bulk_documents(capped, max_doc_bytes, max_line_bytes):
                     yield info.filename, doc
 

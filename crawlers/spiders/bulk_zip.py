@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
+from crawlers.cpcfilter import CpcFilter
 from crawlers.parsers.base import HostileInput, ParseError
 from crawlers.parsers.patent_xml import iter_bulk_zip
 from crawlers.spider_table import parse_page
@@ -77,35 +78,6 @@ def parse_listing(body: bytes, url: str, pattern: str) -> list[tuple[str, str, d
         if rx.fullmatch(name):
             out[name] = (name, urljoin(url, href), file_date_from_name(name))
     return sorted(out.values())
-
-
-class CpcFilter:
-    """Does a patent belong to the monitored technologies? By the taxonomy's concordance or class prefixes."""
-
-    def __init__(self, spec):
-        self.prefixes: list[str] | None = None
-        self.concordance = None
-        if spec in (None, "taxonomy"):
-            from ews.kernel.taxonomy import load_taxonomy
-            from ews.kernel.taxonomy.concordance import CpcConcordance
-
-            self.concordance = CpcConcordance(load_taxonomy())
-        elif spec == "none":
-            pass
-        elif isinstance(spec, list):
-            self.prefixes = [p.replace(" ", "").upper() for p in spec]
-        else:
-            raise ValueError(f"settings.cpc_filter must be 'taxonomy', 'none' or a list of class prefixes, got {spec!r}")
-
-    def __call__(self, doc) -> bool:
-        if doc.patent is None:
-            return False
-        symbols = doc.patent.cpc + doc.patent.ipc
-        if self.concordance is not None:
-            return bool(self.concordance.technologies(symbols))
-        if self.prefixes is not None:
-            return any(s.replace(" ", "").startswith(p) for s in symbols for p in self.prefixes)
-        return True
 
 
 class BulkZipSpider(SourceSpider):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,13 +81,27 @@ def _scan(path: Path, loaded_at: dt.datetime, bad: list, what: str, store=None) 
 
 
 @app.command()
-def ingest(input: Annotated[Path, typer.Option("--input", help="documents in the document schema, JSON Lines (.gz accepted)")],
+def ingest(input: Annotated[Path | None, typer.Option("--input", help="documents in the document schema, JSON Lines (.gz accepted)")] = None,
+           patentsview: Annotated[Path | None, typer.Option(
+               "--patentsview", help="a directory holding the PatentsView bulk tables (g_patent.tsv.zip, g_application, "
+                                     "g_cpc_current, g_assignee_disambiguated, g_inventor_disambiguated; "
+                                     "g_patent_abstract and g_location_disambiguated used when present)")] = None,
+           source: Annotated[str, typer.Option("--source", help="with --patentsview: the source id the patents are "
+                                                                "stored under (the API crawl's by default, so it takes over)")] = "us-patentsview",
+           cpc_filter: Annotated[str, typer.Option("--cpc-filter", help="with --patentsview: keep patents of the "
+                                                                        "taxonomy's classes (taxonomy), all (none), or "
+                                                                        "of these comma-separated class prefixes")] = "taxonomy",
            skip_bad: Annotated[bool, typer.Option("--skip-bad", help="store the good lines, skip the bad ones and report them")] = False) -> None:
     """Load documents into the store (bulk history); ids are derived from source and source key, so loading
     a file twice changes nothing. Without --skip-bad a file with a bad line stores nothing."""
     from ews.kernel.records import InputError
     from ews.kernel.store import Store, StoreError
 
+    if (input is None) == (patentsview is None):
+        fail("give --input FILE (documents in the document schema) or --patentsview DIR (PatentsView bulk tables)")
+    if patentsview is not None:
+        _ingest_patentsview(patentsview, source, cpc_filter, skip_bad)
+        return
     loaded_at = dt.datetime.now(dt.UTC)
     bad: list = []
     try:
@@ -109,3 +124,96 @@ def ingest(input: Annotated[Path, typer.Option("--input", help="documents in the
             fail(f"{input}: no documents to ingest (the file is empty)")
     err.print(f"ingested {good:,} documents from {input} into {config.home}: {totals['inserted']:,} new, "
               f"{totals['updated']:,} updated, {totals['unchanged']:,} unchanged", highlight=False, soft_wrap=True)
+
+
+def _patentsview_source(source: str) -> dict:
+    """The settings of `source` in the registry (its document URL template), {} for a source not in it."""
+    from crawlers.registry import RegistryError, load_registry
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", source):
+        fail(f"--source {source!r}: a source id is lower-case letters, digits, '.', '_' and '-'")
+    try:
+        entry = next((s for s in load_registry() if s.id == source), None)
+    except RegistryError as e:
+        fail(str(e))
+    if entry is not None and entry.kind != "patent":
+        fail(f"--source {source!r} is a {entry.kind} source in the registry; PatentsView tables hold patents")
+    return dict(entry.settings) if entry is not None else {}
+
+
+def _cpc_keep(spec: str):
+    from crawlers.cpcfilter import CpcFilter
+
+    value = spec.strip()
+    if value not in ("taxonomy", "none"):
+        value = [p.strip() for p in value.split(",") if p.strip()]
+        if not value:
+            fail("--cpc-filter: 'taxonomy', 'none' or comma-separated CPC class prefixes (H01M,H10B)")
+    try:
+        return CpcFilter(value)
+    except ValueError as e:
+        fail(f"--cpc-filter: {e}")
+
+
+def _ingest_patentsview(directory: Path, source: str, cpc_filter: str, skip_bad: bool) -> None:
+    """Stage the side tables, then stream g_patent joined batch by batch into the store; without --skip-bad a
+    checking pass over the joined patents comes first, so a bad row stores nothing."""
+    from crawlers.parsers.patentsview_tables import PatentsViewTables
+    from ews.kernel.records import InputError
+    from ews.kernel.store import Store, StoreError
+
+    loaded_at = dt.datetime.now(dt.UTC)
+    registry_settings = _patentsview_source(source)
+    keep = _cpc_keep(cpc_filter)
+    config = settings()
+    bad: list = []
+    totals: Counter = Counter()
+    try:
+        with PatentsViewTables(directory, Path(config.home) / "bulk-tmp", source=source, fetched_at=loaded_at,
+                               settings=registry_settings, keep=keep) as tables:
+            staging: list = []  # one progress line per side table: its own line numbers
+
+            def staged(name: str, line: int) -> None:
+                if not staging or staging[-1][0] != name:
+                    if staging:
+                        staging[-1][1].close()
+                    staging.append((name, _Progress(f"staging {name}")))
+                staging[-1][1].update(line)
+            try:
+                tables.stage(bad, staged)
+            finally:
+                if staging:
+                    staging[-1][1].close()
+            if not skip_bad:
+                checking = _Progress("checking g_patent")
+                try:
+                    for _ in tables.batches(bad, checking.update):
+                        pass
+                finally:
+                    checking.close()
+                report_bad(bad, False, "rows")
+                bad = []
+            writing = _Progress("ingesting g_patent")
+            try:
+                with Store(config.home) as store:
+                    for docs in tables.batches(bad, writing.update):
+                        if docs:
+                            totals.update(store.upsert_documents(docs))
+            finally:
+                writing.close()
+            stats = tables.stats
+    except InputError as e:
+        fail(str(e))
+    except StoreError as e:
+        fail(str(e))
+    if skip_bad:
+        report_bad(bad, True, "rows")
+    for note in stats.notes:
+        err.print(f"note: {note}", highlight=False, soft_wrap=True)
+    if not stats.patents and not bad:
+        fail(f"{directory}: no patents to ingest (g_patent has no rows)")
+    err.print(f"ingested {stats.documents:,} documents from the PatentsView tables in {directory} into {config.home} "
+              f"(source {source}): {totals['inserted']:,} new, {totals['updated']:,} updated, "
+              f"{totals['unchanged']:,} unchanged; of {stats.patents:,} patents read, {stats.outside_filter:,} outside "
+              f"the CPC filter ({cpc_filter}), {stats.without_application:,} without an application row "
+              "(dated by their grant)", highlight=False, soft_wrap=True)

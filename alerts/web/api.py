@@ -222,7 +222,9 @@ def trends_csv(series: list[str] = Query(...), period_from: str | None = None, p
 
 
 @router.get("/movers", responses=READ_ERRORS, summary="technologies ranked by change from the previous period")
-def movers(n: int = Query(10, ge=1, le=100), period: str | None = None,
+def movers(n: int = Query(10, ge=1, le=100),
+           period: str | None = Query(None, description="default: the newest period with data that the data "
+                                                         "cut-off covers whole (never a zero-filled one)"),
            store: AlertStore = Depends(get_store), user: User = Depends(viewer)) -> dict:
     return {"movers": [m.model_dump() for m in store.top_movers(n, period)]}
 
@@ -234,6 +236,11 @@ def list_silences(active: bool = True, store: AlertStore = Depends(get_store), u
 
 @router.post("/silences", status_code=201, responses=WRITE_ERRORS, summary="hide matching alerts for a while")
 def add_silence(body: SilenceIn, store: AlertStore = Depends(get_store), user: User = Depends(analyst)) -> dict:
+    """`series` is a series key or a glob (* and ?) that must match a series with count rows or alerts: a
+    silence of a misspelt key would hide nothing and look as if it worked."""
+    if not store.series_exists(body.series):
+        raise HTTPException(422, f"series: no series {body.series!r} has counts or alerts (a series key such as "
+                                 "'tech:semi.memory' or a glob such as 'tech:semi.*')")
     start = now_utc()
     s = Silence(series=body.series, direction=body.direction, starts=start,
                 ends=start + dt.timedelta(hours=body.hours), reason=body.reason, created_by=user.name)

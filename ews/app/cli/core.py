@@ -201,6 +201,7 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
 
     Exit code 0 when all went well, 1 when a source failed, 3 when indexing into Elasticsearch did not
     complete (what is pending stays in the outbox for the next run)."""
+    from ews.app.progress import Progress
     from ews.app.runner import exit_code, print_summary, run_pipeline
     from ews.kernel.store import StoreError
 
@@ -216,7 +217,8 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
     config = settings()
     out.print(f"data directory: {config.home} (set EWS_HOME to use another)", highlight=False)
     try:
-        summary = run_pipeline(config, demo=demo, window=window, crawl=not no_crawl)
+        with Progress.for_console(err) as progress:  # on stderr: stdout keeps the summary alone
+            summary = run_pipeline(config, demo=demo, window=window, crawl=not no_crawl, progress=progress)
     except StoreError as e:
         fail(str(e))
     print_summary(summary, out)

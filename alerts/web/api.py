@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+from contextlib import contextmanager
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -109,18 +110,25 @@ def with_history(store: AlertStore, r) -> dict:
     return {**r.public(), "history": [h.model_dump(mode="json") for h in store.history(r.alert.id)]}
 
 
-def apply_review(store: AlertStore, alert_id: str, user: User, version: str, status: str | None,
-                 assignee: str | None, note: str):
-    """One review as the authenticated user; store errors become HTTP errors."""
+@contextmanager
+def review_errors():
+    """A review's store errors as HTTP errors: no such alert 404, a stale version 409, a refused change 422."""
     try:
-        return store.review(alert_id, actor=user.name, version=version, status=status,
-                            assignee=assignee or None, note=note)
+        yield
     except AlertNotFound as e:
         raise HTTPException(404, str(e)) from None
     except ReviewConflict as e:
         raise HTTPException(409, str(e)) from None
     except (InvalidTransition, AlertStoreError) as e:
         raise HTTPException(422, str(e)) from None
+
+
+def apply_review(store: AlertStore, alert_id: str, user: User, version: str, status: str | None,
+                 assignee: str | None, note: str):
+    """One review as the authenticated user; store errors become HTTP errors."""
+    with review_errors():
+        return store.review(alert_id, actor=user.name, version=version, status=status,
+                            assignee=assignee or None, note=note)
 
 
 def apply_incident_review(store: AlertStore, incident, user: User, versions: dict[str, str], status: str | None,
@@ -128,15 +136,9 @@ def apply_incident_review(store: AlertStore, incident, user: User, versions: dic
     """One review of every alert of an incident as the authenticated user (alerts.incidents.review_incident)."""
     from alerts.incidents import review_incident
 
-    try:
+    with review_errors():
         return review_incident(store, incident, actor=user.name, versions=versions, status=status,
                                assignee=assignee or None, note=note)
-    except AlertNotFound as e:
-        raise HTTPException(404, str(e)) from None
-    except ReviewConflict as e:
-        raise HTTPException(409, str(e)) from None
-    except (InvalidTransition, AlertStoreError) as e:
-        raise HTTPException(422, str(e)) from None
 
 
 @router.get("/me", responses=READ_ERRORS, summary="the authenticated user")

@@ -38,8 +38,8 @@ class Task:
     def __enter__(self) -> Task:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.finish()
+    def __exit__(self, exc_type, *_) -> None:
+        self.finish(stopped=exc_type.__name__ if exc_type is not None else None)
 
     def counted(self) -> str:
         total = f"/{self.total:,}" if self.sized and self.total is not None else ""
@@ -64,18 +64,22 @@ class Task:
             self.owner.write(f"{self.what}: {self.counted()}")
             self.last_line, self.last_done = now, done
 
-    def finish(self, note: str | None = None) -> None:
+    def finish(self, note: str | None = None, stopped: str | None = None) -> None:
+        """Done (`stopped`: the name of the error that ended the work before it was)."""
         if self.finished:
             return
         self.finished = True
         if note is not None:
             self.note = note
-        if self.total is None or self.done > self.total:
+        if stopped is not None:
+            self.note = "; ".join(x for x in (self.note, f"stopped by {stopped}") if x)
+        if self.total is None or (self.done > self.total and stopped is None):
             self.total = self.done
         if self.owner.bar is not None:
             self.owner._show(self)
         elif self.owner.final_lines:
-            self.owner.write(f"{self.what}: {self.counted()}, done in {time.monotonic() - self.started:.1f} s")
+            ended = "stopped after" if stopped else "done in"
+            self.owner.write(f"{self.what}: {self.counted()}, {ended} {time.monotonic() - self.started:.1f} s")
 
 
 class Progress:

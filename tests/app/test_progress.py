@@ -53,6 +53,16 @@ def test_plain_lines_by_time_and_to_a_log(caplog):
     assert got[1].startswith("detect: 2/3 series judged (1 flags), done in ")
 
 
+def test_work_ended_by_an_error_is_not_reported_done():
+    buf = io.StringIO()
+    progress = Progress.for_console(Console(file=buf, force_terminal=False, width=200))
+    with pytest.raises(KeyError), progress.task("classify", total=10) as task:
+        task.update(4)
+        raise KeyError("x")
+    (line,) = buf.getvalue().splitlines()
+    assert re.fullmatch(r"classify: 4/10 documents \(stopped by KeyError\), stopped after \d+\.\d s", line)
+
+
 def test_silent_progress_says_nothing(capsys):
     with Progress.silent().task("classify", total=2) as task:
         task.advance(2)

@@ -127,3 +127,19 @@ def test_count_reports_series_as_it_goes(tagged_store):
         n = store.read_counts()["series"].nunique()
     assert calls[0] == (0, n) and calls[-1] == (n, n) and n > 0
     assert all(d <= t for d, t in calls)
+
+
+def test_ews_classify_and_detect_on_files_end_with_a_progress_line_on_stderr(tmp_path, ews_home):
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": f"d{i}", "text": "lithium-ion battery cathode"}) + "\n"
+                            for i in range(5)), encoding="utf-8")
+    r = ews("classify", "--input", str(docs), "--output", str(tmp_path / "tags.jsonl"))
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^classify: 5/5 documents, done in ", r.stderr, re.M), r.stderr
+    assert len((tmp_path / "tags.jsonl").read_text().splitlines()) == 5
+    csv = tmp_path / "s.csv"
+    csv.write_text("series,period,count\n" + "".join(f"{s},2023-{m:02d},{5 + m}\n" for s in ("a", "b")
+                                                     for m in range(1, 13)), encoding="utf-8")
+    r = ews("detect", "--input", str(csv), "--output", str(tmp_path / "flags.jsonl"))
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^detect: 2/2 series judged, done in ", r.stderr, re.M), r.stderr

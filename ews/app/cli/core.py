@@ -69,7 +69,15 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
         clf = load_classifier(model, models_dir=None if model else settings().models_dir)
     except ModelError as e:
         fail(str(e))
-    taggings = clf.predict(res.records)
+    from ews.app.pipeline import CLASSIFY_BATCH
+    from ews.app.progress import Progress
+
+    taggings = []
+    with Progress.for_console(err, transient=True) as progress, \
+            progress.task("classify", total=len(res.records), unit="documents") as task:
+        for i in range(0, len(res.records), CLASSIFY_BATCH):  # as the pipeline's stage does: a batch at a time
+            taggings += clf.predict(res.records[i:i + CLASSIFY_BATCH])
+            task.update(len(taggings))
     rows = [t.model_dump() if explain else t.public() for t in taggings]
     try:
         n = write_jsonl_atomic(output, rows)
@@ -139,9 +147,12 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
     good = [r for _, r in res.records]
     df = pd.DataFrame([r.model_dump() for r in good], columns=["series", "period", "count"])
     from alerts.build import alerts_from_detections
+    from ews.app.progress import Progress
 
     try:
-        run = run_detection(df, as_of=cutoff)
+        with Progress.for_console(err, transient=True) as progress, \
+                progress.task("detect", total=df["series"].nunique() if len(df) else 0, unit="series judged") as task:
+            run = run_detection(df, as_of=cutoff, progress=task.update)
     except SensitivityError as e:
         fail(str(e))
     alerts = alerts_from_detections(run.alarms)

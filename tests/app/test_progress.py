@@ -143,3 +143,17 @@ def test_ews_classify_and_detect_on_files_end_with_a_progress_line_on_stderr(tmp
     r = ews("detect", "--input", str(csv), "--output", str(tmp_path / "flags.jsonl"))
     assert r.returncode == 0, r.stderr
     assert re.search(r"^detect: 2/2 series judged, done in ", r.stderr, re.M), r.stderr
+
+
+def test_the_airflow_tasks_log_plain_progress_lines(tagged_store, caplog):
+    from ews.app import tasks
+
+    settings = load_settings()
+    with caplog.at_level(logging.INFO, logger="ews.progress"):
+        assert tasks.classify_documents(settings=settings) == 30
+        rows = tasks.count_series(settings=settings)
+        tasks.detect_alerts(settings=settings)
+    got = [r.getMessage() for r in caplog.records if r.name == "ews.progress"]
+    assert any(re.match(r"classify: 30/30 documents, done in ", m) for m in got), got
+    assert any(re.match(rf"count: \d+/\d+ series recounted \({rows} count rows\), done in ", m) for m in got), got
+    assert any(re.match(r"detect: (\d+)/\1 series judged \(\d+ flags\), done in ", m) for m in got), got

@@ -105,7 +105,8 @@ def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Dete
 
     groups = dict(tuple(df.groupby(df["series"].astype(str), sort=True)))
     series = {str(k): series_from_rows(rows, str(k)) for k, rows in groups.items()}
-    for done, (key, counts) in enumerate(series.items(), start=1):
+    judged = 0
+    for key, counts in series.items():
         total = total_key(key)
         if detector is None and total in series and granularity(series[total].index[0]) == granularity(counts.index[0]):
             verdicts = chosen("share", key).detect_share(counts, series[total])
@@ -119,8 +120,9 @@ def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Dete
                                                 f"{complete_until(d.series, as_of).isoformat()} (publication lag)"))
                 continue
             run.alarms.append(d)
+        judged += 1
         if progress is not None:
-            progress(done)
+            progress(judged)
     # string order of periods is chronological within one granularity
     run.alarms.sort(key=lambda d: (d.series, d.period))
     return run

@@ -1,4 +1,5 @@
 """`ews run --demo` end to end, twice: the second run finds nothing new and duplicates nothing."""
+import json
 import os
 import sqlite3
 import subprocess
@@ -39,6 +40,16 @@ def test_demo_runs_end_to_end_and_is_idempotent(ews_home):
     assert second.returncode == 0, second.stderr[-3000:]
     assert table_counts(ews_home) == after_first
     assert "(0 new)" in second.stdout and "alerts: 0 new" in second.stdout
+
+    # a command with --json and long work: the JSON on stdout parses, the progress is on stderr
+    env = {**os.environ, "EWS_HOME": str(ews_home)}
+    reparsed = subprocess.run([sys.executable, "-m", "ews.app.cli", "reparse", "--json"], capture_output=True,
+                              text=True, env=env, timeout=900)
+    assert reparsed.returncode == 0, reparsed.stderr[-3000:]
+    rows = json.loads(reparsed.stdout)
+    raw = sum(r["raw"] for r in rows)
+    assert raw == after_first["raw"] and sum(r["inserted"] for r in rows) == 0
+    assert f"reparse: {raw:,}/{raw:,} archived responses, done in " in reparsed.stderr
 
 
 def assert_evidence_is_the_counted_documents(home):

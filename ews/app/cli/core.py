@@ -260,8 +260,13 @@ def reparse(source: Annotated[Optional[str], typer.Option("--source", help="only
         regs = load_registry() + load_registry(demo=True)
     except RegistryError as e:
         fail(str(e))
+    from ews.app.progress import Progress
+
+    config = settings()
     try:
-        reports = run_reparse(settings().home, regs, source)
+        with Progress.for_console(err, transient=True) as progress, \
+                progress.task("reparse", unit="archived responses") as task:
+            reports = run_reparse(config.home, regs, source, progress=lambda done, total: task.update(done, total))
     except KeyError as e:
         fail(str(e.args[0]))
     rows = [r.public() for r in reports]

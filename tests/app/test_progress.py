@@ -29,6 +29,21 @@ def test_a_terminal_console_renders_a_bar_with_counts():
     assert "classify: " not in screen  # no plain lines on a terminal
 
 
+def test_a_terminal_shows_one_row_per_source_of_unknown_size():
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=100, color_system=None)
+    with Progress.for_console(console) as progress:
+        a, b = progress.task("crawl src-a"), progress.task("crawl src-b")
+        a.update(7, note="2 pages")
+        b.update(3, note="1 pages")
+        a.finish()
+        b.finish(note="failed, 1 errors")
+    screen = buf.getvalue()
+    assert "crawl src-a" in screen and "7 documents (2 pages)" in screen
+    assert "crawl src-b" in screen and "3 documents (failed, 1 errors)" in screen
+    assert "/" not in screen.split("crawl src-a")[-1].split("documents")[0]  # no made-up total
+
+
 def test_plain_lines_when_not_a_terminal_every_n_items_and_at_the_end():
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=False, width=200)

@@ -154,9 +154,28 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def default_movers_period(with_data: list[str], as_of: dt.date | None) -> str | None:
+    """The period movers compare by default: the newest of `with_data` (periods where some series counted a
+    document) that is complete by the data cut-off `as_of` (it ends on or before it), else the newest of
+    them. Never a zero-filled one: the count stage pads every series with zeros up to the cut-off's period,
+    and ranking those zeros against the last real period would read as every technology collapsing."""
+    from ews.kernel.periods import PeriodError, period_end
+
+    newest_first = sorted(with_data, reverse=True)
+    if as_of is not None:
+        for p in newest_first:
+            try:
+                if period_end(p) <= as_of:
+                    return p
+            except PeriodError:  # a period key the calendar does not know: only string order applies
+                continue
+    return newest_first[0] if newest_first else None
+
+
 def movers_from_counts(counts: pd.DataFrame, n: int = 10, period: str | None = None,
-                       technology_only: bool = True) -> list[Mover]:
-    """Series ranked by the absolute change from the previous period to `period` (default: the latest)."""
+                       technology_only: bool = True, as_of: dt.date | None = None) -> list[Mover]:
+    """Series ranked by the absolute change from the previous period to `period` (default: the newest period
+    with data, complete by the data cut-off `as_of`: `default_movers_period`)."""
     if counts.empty:
         return []
     df = counts
@@ -165,9 +184,9 @@ def movers_from_counts(counts: pd.DataFrame, n: int = 10, period: str | None = N
         df = df[df["series"].isin(bare)]
     periods = sorted(df["period"].unique())
     if period is None:
-        if len(periods) < 2:
+        period = default_movers_period(list(df.loc[df["count"] > 0, "period"].unique()), as_of)
+        if period is None:
             return []
-        period = periods[-1]
     earlier = [p for p in periods if p < period]
     if not earlier:
         return []
@@ -243,7 +262,17 @@ class AlertStore(abc.ABC):
     def trend(self, series: str, period_from: str | None = None, period_to: str | None = None) -> list[TrendPoint]: ...
 
     @abc.abstractmethod
-    def top_movers(self, n: int = 10, period: str | None = None) -> list[Mover]: ...
+    def top_movers(self, n: int = 10, period: str | None = None) -> list[Mover]:
+        """Technology-level series ranked by change from the previous period to `period`; by default the
+        newest period with data that the data cut-off (`data_cutoff`) covers whole."""
+
+    def data_cutoff(self) -> dt.date | None:
+        """The last day the stored data covers (`ews.kernel.store.Store.data_cutoff`), None if unknown."""
+        return None
+
+    @abc.abstractmethod
+    def series_exists(self, pattern: str) -> bool:
+        """Whether a series with this key, or matching this glob (* and ?), has count rows or alerts."""
 
     def close(self) -> None:  # noqa: B027 - optional: stores without resources keep this no-op
         pass

@@ -42,6 +42,7 @@ from alerts.base import (
     ReviewedAlert,
     Silence,
     TrendPoint,
+    default_movers_period,
     movers_from_counts,
     now_utc,
 )
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 TRANSIENT_STATUS = {429, 502, 503, 504}
 SEARCH_FIELDS = ["series^3", "method", "method.en", "explanation", "explanation.en"]
 MAX_RESULTS = 10_000
+MOVER_PERIODS = 100  # newest periods with data searched for one the data cut-off covers
 
 
 @dataclass
@@ -472,15 +474,22 @@ class ElasticAlertStore(AlertStore):
                              size=MAX_RESULTS, sort=[{"period": "asc"}], source_includes=["series", "period", "count"])
         return [TrendPoint(**h["_source"]) for h in res["hits"]["hits"]]
 
+    def _newest_periods(self, query: dict, size: int) -> list[str]:
+        res = self.es.search(index=self.names["trends"].read, size=0, query=query,
+                             aggs={"periods": {"terms": {"field": "period", "size": size, "order": {"_key": "desc"}}}})
+        return [b["key"] for b in res["aggregations"]["periods"]["buckets"]]
+
     def top_movers(self, n: int = 10, period: str | None = None) -> list[Mover]:
-        """The latest period (or `period`) and the one before, per technology-level series."""
+        """`period` (by default the newest with data the cut-off covers: `default_movers_period`) and the one
+        before, per technology-level series."""
         tech_only = {"bool": {"must_not": [{"exists": {"field": "facet"}}]}}
-        filt: list[dict] = [tech_only]
-        if period:
-            filt.append({"range": {"period": {"lte": period}}})
-        res = self.es.search(index=self.names["trends"].read, size=0, query={"bool": {"filter": filt}},
-                             aggs={"periods": {"terms": {"field": "period", "size": 2, "order": {"_key": "desc"}}}})
-        periods = [b["key"] for b in res["aggregations"]["periods"]["buckets"]]
+        if period is None:
+            with_data = self._newest_periods({"bool": {"filter": [tech_only, {"range": {"count": {"gt": 0}}}]}},
+                                             MOVER_PERIODS)
+            period = default_movers_period(with_data, self.data_cutoff())
+            if period is None:
+                return []
+        periods = self._newest_periods({"bool": {"filter": [tech_only, {"range": {"period": {"lte": period}}}]}}, 2)
         if len(periods) < 2:
             return []
         rows = self.es.search(index=self.names["trends"].read, size=MAX_RESULTS,
@@ -488,6 +497,16 @@ class ElasticAlertStore(AlertStore):
                               source_includes=["series", "period", "count"])
         df = pd.DataFrame([h["_source"] for h in rows["hits"]["hits"]], columns=["series", "period", "count"])
         return movers_from_counts(df, n, periods[0])
+
+    def data_cutoff(self) -> dt.date | None:
+        return self._journal_store.data_cutoff() if self._journal_store is not None else None
+
+    def series_exists(self, pattern: str) -> bool:
+        """Alerts are the review journal's; counts are this cluster's trends (and the journal's own)."""
+        if self.journal.series_exists(pattern):
+            return True
+        res = self.es.count(index=self.names["trends"].read, query={"wildcard": {"series": {"value": pattern}}})
+        return res["count"] > 0
 
     # documents ----------------------------------------------------------------
     def document_actions(self, docs: Iterable[Document], tagged: dict[str, TaggedDocument] | None = None) -> list[dict]:

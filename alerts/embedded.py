@@ -13,6 +13,7 @@ filled again from here by the next sync).
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import shlex
 import sqlite3
 from pathlib import Path
@@ -229,7 +230,16 @@ class EmbeddedAlertStore(AlertStore):
         return [TrendPoint(series=s, period=p, count=int(c)) for s, p, c in df.sort_values("period").itertuples(index=False)]
 
     def top_movers(self, n: int = 10, period: str | None = None) -> list[Mover]:
-        return movers_from_counts(self.core.read_counts(), n, period)
+        return movers_from_counts(self.core.read_counts(), n, period, as_of=self.data_cutoff())
+
+    def data_cutoff(self) -> dt.date | None:
+        return self.core.data_cutoff()
+
+    def series_exists(self, pattern: str) -> bool:
+        keys = "SELECT DISTINCT series FROM counts UNION SELECT DISTINCT json_extract(body, '$.series') FROM alerts"
+        if not any(ch in pattern for ch in "*?["):
+            return self._conn.execute(f"SELECT 1 FROM ({keys}) WHERE series=? LIMIT 1", (pattern,)).fetchone() is not None
+        return any(fnmatch.fnmatchcase(k, pattern) for (k,) in self._conn.execute(keys) if k)
 
 
 def _searchable(a: Alert) -> str:

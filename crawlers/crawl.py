@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from crawlers.registry import Source
@@ -37,14 +39,65 @@ def _bytecode_cache(env: dict) -> None:
     env["PYTHONPYCACHEPREFIX"] = str(cache)
 
 
+POLL_S = 0.3  # seconds between two looks at the crawler process's progress file
+
+
+class CrawlProgress:
+    """Reads the progress lines the crawler process appends (`crawlers.run`) and hands each on to
+    `report(source id, documents stored, pages fetched, done)`."""
+
+    def __init__(self, path: Path, report: Callable[[str, int, int, bool], None]):
+        self.path, self.report, self.offset, self.partial = path, report, 0, ""
+
+    def poll(self) -> None:
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                f.seek(self.offset)
+                chunk = f.read()
+                self.offset = f.tell()
+        except FileNotFoundError:
+            return
+        lines = (self.partial + chunk).split("\n")
+        self.partial = lines.pop()  # a line still being written
+        for line in lines:
+            try:
+                ev = json.loads(line)
+                self.report(str(ev["source"]), int(ev["items"]), int(ev.get("pages", 0)), bool(ev.get("done")))
+            except (ValueError, KeyError, TypeError):
+                continue  # progress is a courtesy: a garbled line never stops a crawl
+
+
+def _run_crawler(cmd: list[str], env: dict, cwd: str, timeout: float, progress: CrawlProgress | None):
+    """Run the crawler process to its end (or kill it at `timeout`), polling its progress meanwhile; the
+    pipes are read all along, so a chatty crawl never blocks on a full pipe."""
+    deadline = time.monotonic() + timeout
+    with subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        while True:
+            try:
+                _, stderr = proc.communicate(timeout=POLL_S)
+                break
+            except subprocess.TimeoutExpired:
+                if progress is not None:
+                    progress.poll()
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    proc.communicate()
+                    raise
+        if progress is not None:
+            progress.poll()
+        return proc.returncode, stderr
+
+
 def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.date, home: Path,
                   timeout: float | None = None, user_agent: str = DEFAULT_USER_AGENT,
-                  credentials: dict[str, str] | None = None) -> list[SourceHealth]:
+                  credentials: dict[str, str] | None = None,
+                  progress: Callable[[str, int, int, bool], None] | None = None) -> list[SourceHealth]:
     """Fetch [window_start, window_end) from every source; failures become that source's health errors.
 
     `credentials` (variable -> value, e.g. from Airflow connections) are handed to the crawler process's
     environment only, where the spiders read the variables the registry names; this process's environment
-    is never changed."""
+    is never changed. `progress(source id, documents stored, pages fetched, done)` is called as each
+    source's crawl goes on (a few times a second at most) and once when it is done."""
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     if not sources:
@@ -55,6 +108,10 @@ def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.d
         job = {"sources": [s.model_dump(mode="json") for s in sources], "window_start": window_start.isoformat(),
                "window_end": window_end.isoformat(), "home": str(home), "health_out": str(health_path),
                "user_agent": user_agent}
+        watch = None
+        if progress is not None:
+            job["progress_out"] = str(Path(tmp) / "progress.jsonl")
+            watch = CrawlProgress(Path(job["progress_out"]), progress)
         job_path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
         env = dict(os.environ)
         for var, value in (credentials or {}).items():
@@ -64,11 +121,11 @@ def crawl_sources(sources: list[Source], window_start: dt.date, window_end: dt.d
         _bytecode_cache(env)
         problem = None
         try:
-            proc = subprocess.run([sys.executable, "-m", "crawlers.run", str(job_path)], env=env, cwd=tmp,
-                                  capture_output=True, text=True, timeout=timeout or DEFAULT_TIMEOUT_S)
-            if proc.returncode != 0:
-                tail = " | ".join(proc.stderr.strip().splitlines()[-5:])
-                problem = scrub(f"crawler process exited with code {proc.returncode}: {tail}")  # Scrapy logs URLs
+            code, stderr = _run_crawler([sys.executable, "-m", "crawlers.run", str(job_path)], env, tmp,
+                                        timeout or DEFAULT_TIMEOUT_S, watch)
+            if code != 0:
+                tail = " | ".join(stderr.strip().splitlines()[-5:])
+                problem = scrub(f"crawler process exited with code {code}: {tail}")  # Scrapy logs URLs
         except subprocess.TimeoutExpired:
             problem = f"crawler process killed after {timeout or DEFAULT_TIMEOUT_S:.0f} s"
         records = {}

@@ -11,6 +11,7 @@ are not JSON, a bad fetch time) is that source's counted error, and the rest goe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,8 +72,10 @@ def _read_row(store, index: CrawlIndex, rec: dict, src: Source):
     return ctx, body, role, context if isinstance(context, dict) else {}
 
 
-def reparse(home: Path | str, sources: list[Source], source_id: str | None = None) -> list[ReparseReport]:
-    """Re-parse every archived response of the given sources (or only `source_id`); one report per source."""
+def reparse(home: Path | str, sources: list[Source], source_id: str | None = None,
+            progress: Callable[[int, int], None] | None = None) -> list[ReparseReport]:
+    """Re-parse every archived response of the given sources (or only `source_id`); one report per source.
+    `progress(responses done, responses in all)` is called after each archived response."""
     by_id = {s.id: s for s in sources}
     if source_id is not None and source_id not in by_id:
         raise KeyError(f"unknown source {source_id!r}: it is in neither the registry nor the demo registry")
@@ -80,7 +83,10 @@ def reparse(home: Path | str, sources: list[Source], source_id: str | None = Non
     with CrawlIndex(home) as index, CrawlChain(home, index=index,
                                                near_dup_threshold=crawl_settings.NEAR_DUP_THRESHOLD,
                                                near_dup_window_days=crawl_settings.NEAR_DUP_WINDOW_DAYS) as chain:
-        for rec in list(chain.store.iter_raw(source_id)):
+        rows = list(chain.store.iter_raw(source_id))
+        for done, rec in enumerate(rows, start=1):
+            if progress is not None and done > 1:
+                progress(done - 1, len(rows))
             src = by_id.get(rec["source"])
             rep = reports.setdefault(rec["source"], ReparseReport(rec["source"]))
             if src is None:
@@ -106,4 +112,6 @@ def reparse(home: Path | str, sources: list[Source], source_id: str | None = Non
             rep.inserted += res.inserted
             rep.updated += res.updated
             rep.unchanged += res.unchanged
+        if progress is not None:
+            progress(len(rows), len(rows))
     return list(reports.values())

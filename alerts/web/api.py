@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+from contextlib import contextmanager
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -109,18 +110,25 @@ def with_history(store: AlertStore, r) -> dict:
     return {**r.public(), "history": [h.model_dump(mode="json") for h in store.history(r.alert.id)]}
 
 
-def apply_review(store: AlertStore, alert_id: str, user: User, version: str, status: str | None,
-                 assignee: str | None, note: str):
-    """One review as the authenticated user; store errors become HTTP errors."""
+@contextmanager
+def review_errors():
+    """A review's store errors as HTTP errors: no such alert 404, a stale version 409, a refused change 422."""
     try:
-        return store.review(alert_id, actor=user.name, version=version, status=status,
-                            assignee=assignee or None, note=note)
+        yield
     except AlertNotFound as e:
         raise HTTPException(404, str(e)) from None
     except ReviewConflict as e:
         raise HTTPException(409, str(e)) from None
     except (InvalidTransition, AlertStoreError) as e:
         raise HTTPException(422, str(e)) from None
+
+
+def apply_review(store: AlertStore, alert_id: str, user: User, version: str, status: str | None,
+                 assignee: str | None, note: str):
+    """One review as the authenticated user; store errors become HTTP errors."""
+    with review_errors():
+        return store.review(alert_id, actor=user.name, version=version, status=status,
+                            assignee=assignee or None, note=note)
 
 
 def apply_incident_review(store: AlertStore, incident, user: User, versions: dict[str, str], status: str | None,
@@ -128,15 +136,9 @@ def apply_incident_review(store: AlertStore, incident, user: User, versions: dic
     """One review of every alert of an incident as the authenticated user (alerts.incidents.review_incident)."""
     from alerts.incidents import review_incident
 
-    try:
+    with review_errors():
         return review_incident(store, incident, actor=user.name, versions=versions, status=status,
                                assignee=assignee or None, note=note)
-    except AlertNotFound as e:
-        raise HTTPException(404, str(e)) from None
-    except ReviewConflict as e:
-        raise HTTPException(409, str(e)) from None
-    except (InvalidTransition, AlertStoreError) as e:
-        raise HTTPException(422, str(e)) from None
 
 
 @router.get("/me", responses=READ_ERRORS, summary="the authenticated user")
@@ -222,7 +224,9 @@ def trends_csv(series: list[str] = Query(...), period_from: str | None = None, p
 
 
 @router.get("/movers", responses=READ_ERRORS, summary="technologies ranked by change from the previous period")
-def movers(n: int = Query(10, ge=1, le=100), period: str | None = None,
+def movers(n: int = Query(10, ge=1, le=100),
+           period: str | None = Query(None, description="default: the newest period with data that the data "
+                                                         "cut-off covers whole (never a zero-filled one)"),
            store: AlertStore = Depends(get_store), user: User = Depends(viewer)) -> dict:
     return {"movers": [m.model_dump() for m in store.top_movers(n, period)]}
 
@@ -234,6 +238,11 @@ def list_silences(active: bool = True, store: AlertStore = Depends(get_store), u
 
 @router.post("/silences", status_code=201, responses=WRITE_ERRORS, summary="hide matching alerts for a while")
 def add_silence(body: SilenceIn, store: AlertStore = Depends(get_store), user: User = Depends(analyst)) -> dict:
+    """`series` is a series key or a glob (* and ?) that must match a series with count rows or alerts: a
+    silence of a misspelt key would hide nothing and look as if it worked."""
+    if not store.series_exists(body.series):
+        raise HTTPException(422, f"series: no series {body.series!r} has counts or alerts (a series key such as "
+                                 "'tech:semi.memory' or a glob such as 'tech:semi.*')")
     start = now_utc()
     s = Silence(series=body.series, direction=body.direction, starts=start,
                 ends=start + dt.timedelta(hours=body.hours), reason=body.reason, created_by=user.name)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ews.app.progress import Progress
 from ews.kernel.schema import ClassifyInput, SourceHealth, TaggedDocument
 from ews.kernel.store import Store
 
@@ -35,13 +36,28 @@ class RunSummary:
     notified: object | None = None
 
 
-def crawl(store: Store, sources, window_start: dt.date, window_end: dt.date, settings: Settings) -> list[SourceHealth]:
+def crawl(store: Store, sources, window_start: dt.date, window_end: dt.date, settings: Settings,
+          progress: Progress | None = None) -> list[SourceHealth]:
+    """Crawl the sources for the window (one progress task per source) and record their health."""
     from crawlers.crawl import crawl_sources
 
+    progress = progress or Progress.silent()
+    tasks = {s.id: progress.task(f"crawl {s.id}", unit="documents") for s in sources}
+
+    def report(source: str, items: int, pages: int, done: bool) -> None:
+        if source in tasks:
+            tasks[source].update(items, note=f"{pages:,} pages")
+            if done:
+                tasks[source].finish()
+
     health = crawl_sources(sources, window_start, window_end, store.home, user_agent=settings.user_agent,
-                           credentials=settings.source_credentials)
+                           credentials=settings.source_credentials, progress=report)
     for h in health:
         store.record_health(h)
+        task = tasks.get(h.source)
+        if task is not None and not task.finished:  # the crawler never said it was done: it failed
+            task.update(h.items)
+            task.finish(note="ok" if h.ok else f"failed, {h.errors} errors")
     return health
 
 
@@ -49,32 +65,41 @@ CLASSIFY_BATCH = 1000  # documents per classifier call and store transaction
 DETECT_SERIES = 2000   # series read and judged at a time
 
 
-def classify(store: Store, settings: Settings, model_dir: Path | None = None, full: bool = False) -> int:
+def classify(store: Store, settings: Settings, model_dir: Path | None = None, full: bool = False,
+             progress: Progress | None = None) -> int:
     """Tag the documents that are new, changed, or tagged by another model or taxonomy version (every
     document when `full`), a batch at a time; returns how many were tagged."""
     from models.classify import load_classifier
 
     clf = load_classifier(model_dir, models_dir=settings.models_dir)
+    total = store.count_documents_to_classify(clf.version, clf.taxonomy_version, full=full) if progress else None
     n = 0
-    for docs in store.documents_to_classify(clf.version, clf.taxonomy_version, full=full, batch=CLASSIFY_BATCH):
-        taggings = clf.predict([ClassifyInput.from_document(d) for d in docs])
-        n += store.upsert_tagged(
-            (TaggedDocument(doc_id=t.id, tagging=t, model_version=clf.version, taxonomy_version=clf.taxonomy_version)
-             for t in taggings), documents={d.id: d for d in docs})
+    with (progress or Progress.silent()).task("classify", total=total, unit="documents") as task:
+        for docs in store.documents_to_classify(clf.version, clf.taxonomy_version, full=full, batch=CLASSIFY_BATCH):
+            taggings = clf.predict([ClassifyInput.from_document(d) for d in docs])
+            n += store.upsert_tagged(
+                (TaggedDocument(doc_id=t.id, tagging=t, model_version=clf.version,
+                                taxonomy_version=clf.taxonomy_version) for t in taggings),
+                documents={d.id: d for d in docs})
+            task.update(n)
     return n
 
 
-def count(store: Store, granularity: str = "month", as_of: dt.date | None = None, full: bool = False) -> int:
+def count(store: Store, granularity: str = "month", as_of: dt.date | None = None, full: bool = False,
+          progress: Progress | None = None) -> int:
     """Count series up to `as_of`, by default the store's data cut-off (`Store.data_cutoff`): in SQL from the
     membership table, only the series whose documents changed unless the cut-off moved or `full`. Returns
     the number of count rows."""
     as_of = as_of or store.data_cutoff()
-    store.update_counts(granularity, as_of, full)
-    return store.count_rows()
+    with (progress or Progress.silent()).task("count", unit="series recounted") as task:
+        store.update_counts(granularity, as_of, full, progress=lambda done, total: task.update(done, total))
+        rows = store.count_rows()
+        task.finish(note=f"{rows:,} count rows")
+    return rows
 
 
 def detect_and_alert(store: Store, alert_store: AlertStore, as_of: dt.date | None = None,
-                     full: bool = False) -> dict[str, int]:
+                     full: bool = False, progress: Progress | None = None) -> dict[str, int]:
     """Detect and alert with periods after `as_of` (by default the store's data cut-off) incomplete.
 
     Only the series recounted since the last detection are judged (every series when the cut-off moved
@@ -90,10 +115,13 @@ def detect_and_alert(store: Store, alert_store: AlertStore, as_of: dt.date | Non
     as_of = as_of or store.data_cutoff()
     series, everything = store.series_to_detect(as_of, full)
     signals = []
-    for i in range(0, len(series), DETECT_SERIES):
-        counts = store.read_counts_of(series[i:i + DETECT_SERIES])
-        signals += [signal_from_detection(d) for d in detect_counts(counts, as_of=as_of)
-                    if d.alarm and d.direction is not None]
+    with (progress or Progress.silent()).task("detect", total=len(series), unit="series judged") as task:
+        for i in range(0, len(series), DETECT_SERIES):
+            chunk = series[i:i + DETECT_SERIES]
+            signals += [signal_from_detection(d) for d in detect_counts(store.read_counts_of(chunk), as_of=as_of,
+                                                                        progress=lambda n, i=i: task.update(i + n))
+                        if d.alarm and d.direction is not None]
+            task.update(i + len(chunk), note=f"{len(signals):,} flags")
     if everything or series:  # a tagged document changed: inventors may have moved
         signals += detect_inventor_moves_in(lambda: store.iter_tagged_documents(kind="patent"))
     signals += [s.signal() for s in silent_sources(store)]
@@ -132,7 +160,7 @@ def report(store: Store, alert_store: AlertStore, out_dir: Path, app_url: str | 
 
 
 def monitor(store: Store, alert_store: AlertStore, settings: Settings, summary: RunSummary | None = None,
-            as_of: dt.date | None = None, full: bool = False) -> RunSummary:
+            as_of: dt.date | None = None, full: bool = False, progress: Progress | None = None) -> RunSummary:
     """The monitoring stages in order on what is stored: classify, count, detect and alert, index, report.
 
     Each stage does what changed since the last run; `full` redoes everything (the same result).
@@ -141,9 +169,9 @@ def monitor(store: Store, alert_store: AlertStore, settings: Settings, summary: 
     task each. Both take the data cut-off from the store, so they give the same answer on the same data.
     """
     summary = summary or RunSummary(home=settings.home)
-    summary.tagged = classify(store, settings, full=full)
-    summary.series = count(store, as_of=as_of, full=full)
-    summary.alerts = detect_and_alert(store, alert_store, as_of=as_of, full=full)
+    summary.tagged = classify(store, settings, full=full, progress=progress)
+    summary.series = count(store, as_of=as_of, full=full, progress=progress)
+    summary.alerts = detect_and_alert(store, alert_store, as_of=as_of, full=full, progress=progress)
     summary.index = index(store, alert_store)
     if summary.index is not None:
         summary.pending = pending(store)

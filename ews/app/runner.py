@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ews.app import pipeline
+from ews.app.progress import Progress
 from ews.kernel.config import Settings
 from ews.kernel.store import Store
 
@@ -18,9 +19,11 @@ EXIT_INDEX_FAILED = 3
 
 def run_pipeline(settings: Settings, demo: bool = False,
                  window: tuple[dt.date | None, dt.date | None] = (None, None),
-                 as_of: dt.date | None = None, crawl: bool = True, alert_store=None) -> pipeline.RunSummary:
+                 as_of: dt.date | None = None, crawl: bool = True, alert_store=None,
+                 progress: Progress | None = None) -> pipeline.RunSummary:
     """Crawl (unless `crawl` is False), then the monitoring stages on what is stored. `alert_store`: one
-    the caller opened (its journal in `settings.home`), else the one the settings select."""
+    the caller opened (its journal in `settings.home`), else the one the settings select. `progress`:
+    where the stages report how far they are (`ews.app.progress`)."""
     from alerts.stores import open_alert_store
     from crawlers.registry import load_registry
 
@@ -42,9 +45,9 @@ def run_pipeline(settings: Settings, demo: bool = False,
                 sources = load_registry()
                 end = window[1] or dt.date.today()
                 start = window[0] or end - dt.timedelta(days=7)
-            summary.health = pipeline.crawl(store, sources, start, end, settings)
+            summary.health = pipeline.crawl(store, sources, start, end, settings, progress=progress)
         summary.documents["after"] = store.count_documents()
-        pipeline.monitor(store, alert_store, settings, summary, as_of=as_of)
+        pipeline.monitor(store, alert_store, settings, summary, as_of=as_of, progress=progress)
     return summary
 
 

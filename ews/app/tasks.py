@@ -12,6 +12,7 @@ import json
 import os
 
 from ews.app import pipeline
+from ews.app.progress import Progress
 from ews.kernel.config import Settings, load_settings
 from ews.kernel.store import Store
 
@@ -39,7 +40,7 @@ def crawl_source(source_id: str, window_start: str, window_end: str, settings: S
     settings = settings or settings_from_airflow([source_id])
     with Store(settings.home) as store:
         (health,) = pipeline.crawl(store, _registry(settings, [source_id]), dt.date.fromisoformat(window_start[:10]),
-                                   dt.date.fromisoformat(window_end[:10]), settings)
+                                   dt.date.fromisoformat(window_end[:10]), settings, progress=Progress.to_log())
     if not health.ok:
         raise RuntimeError(f"source {source_id} failed: {'; '.join(health.error_messages[:3])}")
     return health.model_dump(mode="json")
@@ -48,13 +49,14 @@ def crawl_source(source_id: str, window_start: str, window_end: str, settings: S
 def classify_documents(settings: Settings | None = None) -> int:
     settings = settings or settings_from_airflow()
     with Store(settings.home) as store:
-        return pipeline.classify(store, settings)
+        return pipeline.classify(store, settings, progress=Progress.to_log())
 
 
 def count_series(as_of: str | None = None, settings: Settings | None = None) -> int:
     settings = settings or settings_from_airflow()
     with Store(settings.home) as store:
-        return pipeline.count(store, as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None)
+        return pipeline.count(store, as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None,
+                              progress=Progress.to_log())
 
 
 def detect_alerts(as_of: str | None = None, settings: Settings | None = None) -> dict:
@@ -63,7 +65,8 @@ def detect_alerts(as_of: str | None = None, settings: Settings | None = None) ->
     settings = settings or settings_from_airflow()
     with Store(settings.home) as store, open_alert_store(settings, store) as alert_store:
         return pipeline.detect_and_alert(store, alert_store,
-                                         as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None)
+                                         as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None,
+                                         progress=Progress.to_log())
 
 
 def index_to_elasticsearch(settings: Settings | None = None) -> dict:

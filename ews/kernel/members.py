@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from ews.kernel.periods import GRANULARITIES, period_of, period_range
 from ews.kernel.schema import Document, TaggedDocument, document_date
@@ -51,7 +51,8 @@ def set_stage_state(c: sqlite3.Connection, stage: str, state: dict) -> None:
     c.execute("INSERT OR REPLACE INTO stage_state VALUES (?,?)", (stage, json.dumps(state, sort_keys=True)))
 
 
-def _month_counts(c: sqlite3.Connection, series: list[str] | None, as_of: str | None) -> Iterator[tuple[str, str, int]]:
+def _where(series: list[str] | None, as_of: str | None) -> tuple[str, list]:
+    """The WHERE clause (with its arguments) selecting membership rows of `series` dated up to `as_of`."""
     where, args = [], []
     if as_of is not None:
         where.append("date <= ?")
@@ -59,9 +60,13 @@ def _month_counts(c: sqlite3.Connection, series: list[str] | None, as_of: str | 
     if series is not None:
         where.append(f"series IN ({','.join('?' * len(series))})")
         args.extend(series)
-    q = ("SELECT series, substr(date, 1, 7) AS p, COUNT(*) FROM series_members"
-         + (" WHERE " + " AND ".join(where) if where else "") + " GROUP BY series, p ORDER BY series, p")
-    yield from c.execute(q, args)
+    return (" WHERE " + " AND ".join(where) if where else ""), args
+
+
+def _month_counts(c: sqlite3.Connection, series: list[str] | None, as_of: str | None) -> Iterator[tuple[str, str, int]]:
+    where, args = _where(series, as_of)
+    yield from c.execute(f"SELECT series, substr(date, 1, 7) AS p, COUNT(*) FROM series_members{where} "
+                         "GROUP BY series, p ORDER BY series, p", args)
 
 
 def _counts_at(c: sqlite3.Connection, series: list[str] | None, granularity: str,
@@ -84,16 +89,9 @@ def _counts_at(c: sqlite3.Connection, series: list[str] | None, granularity: str
 
 
 def _daily_counts(c, series, as_of):
-    where, args = [], []
-    if as_of is not None:
-        where.append("date <= ?")
-        args.append(as_of)
-    if series is not None:
-        where.append(f"series IN ({','.join('?' * len(series))})")
-        args.extend(series)
-    q = ("SELECT series, date, COUNT(*) FROM series_members" + (" WHERE " + " AND ".join(where) if where else "")
-         + " GROUP BY series, date ORDER BY series, date")
-    yield from c.execute(q, args)
+    where, args = _where(series, as_of)
+    yield from c.execute(f"SELECT series, date, COUNT(*) FROM series_members{where} "
+                         "GROUP BY series, date ORDER BY series, date", args)
 
 
 def filled_counts(rows: Iterable[tuple[str, str, int]], last_period: str | None) -> Iterator[tuple[str, str, int]]:
@@ -118,11 +116,29 @@ def filled_counts(rows: Iterable[tuple[str, str, int]], last_period: str | None)
 
 
 CHUNK = 500  # series per SQL statement (SQLite allows 32766 parameters; a chunk keeps each result small)
+PROGRESS_SERIES = 100  # series between two calls of update_counts' progress callback
 
 
-def update_counts(c: sqlite3.Connection, granularity: str, as_of: dt.date | None, full: bool = False) -> dict:
+def _reporting(rows: Iterable[tuple[str, str, int]], progress: Callable[[int], None], done: int = 0
+               ) -> Iterator[tuple[str, str, int]]:
+    """`rows` (series by series) unchanged; `progress(series done)` every PROGRESS_SERIES series."""
+    cur = None
+    for row in rows:
+        if row[0] != cur:
+            if cur is not None:
+                done += 1
+                if done % PROGRESS_SERIES == 0:
+                    progress(done)
+            cur = row[0]
+        yield row
+
+
+def update_counts(c: sqlite3.Connection, granularity: str, as_of: dt.date | None, full: bool = False,
+                  progress: Callable[[int, int], None] | None = None) -> dict:
     """Recount the dirty series (all of them when `full`, or when the cut-off or granularity differs from the
-    last count); the recounted series go to the detect stage's list. Returns what was done."""
+    last count); the recounted series go to the detect stage's list. Returns what was done.
+
+    `progress(series recounted, series to recount)` is called as the work goes on and once at its end."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}, got {granularity!r}")
     wanted = {"granularity": granularity, "as_of": as_of.isoformat() if as_of else None}
@@ -134,12 +150,19 @@ def update_counts(c: sqlite3.Connection, granularity: str, as_of: dt.date | None
         if everything:
             c.execute("DELETE FROM counts")
             rows = filled_counts(_counts_at(c, None, granularity, cut), last_period)
+            if progress is not None:
+                where, args = _where(None, cut)
+                total = c.execute(f"SELECT COUNT(DISTINCT series) FROM series_members{where}", args).fetchone()[0]
+                progress(0, total)
+                rows = _reporting(rows, lambda done: progress(done, total))
             c.executemany("INSERT INTO counts VALUES (?,?,?)", rows)
             c.execute("INSERT OR IGNORE INTO detect_pending SELECT DISTINCT series FROM counts")
             recounted = c.execute("SELECT COUNT(DISTINCT series) FROM counts").fetchone()[0]
         else:
             dirty = [s for (s,) in c.execute("SELECT series FROM dirty_series ORDER BY series").fetchall()]
             for i in range(0, len(dirty), CHUNK):
+                if progress is not None:
+                    progress(i, len(dirty))
                 chunk = dirty[i:i + CHUNK]
                 c.executemany("DELETE FROM counts WHERE series=?", [(s,) for s in chunk])
                 c.executemany("INSERT INTO counts VALUES (?,?,?)",
@@ -152,6 +175,8 @@ def update_counts(c: sqlite3.Connection, granularity: str, as_of: dt.date | None
         c.execute("ROLLBACK")
         raise
     c.execute("COMMIT")
+    if progress is not None:
+        progress(recounted, recounted)
     return {"recounted_series": recounted, "all": everything}
 
 

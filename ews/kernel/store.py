@@ -218,16 +218,25 @@ class Store:
             yield rows
             last = rows[-1][0]
 
+    @staticmethod
+    def _to_classify(columns: str, model_version: str, taxonomy_version: str, full: bool) -> tuple[str, list]:
+        q = (f"SELECT {columns} FROM documents d LEFT JOIN tagged t ON t.doc_id = d.id WHERE d.id > ?"
+             + ("" if full else " AND (t.doc_id IS NULL OR t.model_version != ? OR t.taxonomy_version IS NOT ? "
+                                "OR t.doc_updated_at IS NOT d.updated_at)"))
+        return q, [] if full else [model_version, taxonomy_version]
+
     def documents_to_classify(self, model_version: str, taxonomy_version: str, full: bool = False,
                               batch: int = 1000) -> Iterator[list[Document]]:
         """Batches of the documents the classifier must (re)tag: new ones, changed ones (stored since they were
         tagged) and those tagged by another model or taxonomy version; every one when `full`."""
-        q = ("SELECT d.id, d.body FROM documents d LEFT JOIN tagged t ON t.doc_id = d.id WHERE d.id > ?"
-             + ("" if full else " AND (t.doc_id IS NULL OR t.model_version != ? OR t.taxonomy_version IS NOT ? "
-                                "OR t.doc_updated_at IS NOT d.updated_at)"))
-        args = [] if full else [model_version, taxonomy_version]
+        q, args = self._to_classify("d.id, d.body", model_version, taxonomy_version, full)
         for rows in self._pages(q, args, batch):
             yield [Document.model_validate_json(body) for _id, body in rows]
+
+    def count_documents_to_classify(self, model_version: str, taxonomy_version: str, full: bool = False) -> int:
+        """How many documents `documents_to_classify` yields."""
+        q, args = self._to_classify("COUNT(*)", model_version, taxonomy_version, full)
+        return self._conn.execute(q, ["", *args]).fetchone()[0]
 
     def get_document(self, doc_id: str) -> Document | None:
         row = self._conn.execute("SELECT body FROM documents WHERE id=?", (doc_id,)).fetchone()
@@ -287,11 +296,12 @@ class Store:
             c.execute("DELETE FROM stage_state WHERE stage IN ('count', 'detect')")
         return len(rows)
 
-    def update_counts(self, granularity: str, as_of: dt.date | None, full: bool = False) -> dict:
-        """Recount the series whose documents changed (every series when `full`); see `ews.kernel.members`."""
+    def update_counts(self, granularity: str, as_of: dt.date | None, full: bool = False, progress=None) -> dict:
+        """Recount the series whose documents changed (every series when `full`); see `ews.kernel.members`
+        (`progress(done, total)` in series)."""
         from ews.kernel.members import update_counts
 
-        return update_counts(self._conn, granularity, as_of, full)
+        return update_counts(self._conn, granularity, as_of, full, progress)
 
     def count_rows(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM counts").fetchone()[0]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -64,7 +65,7 @@ class DetectionRun:
 
 
 def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Detector | None = None,
-                  sensitivity: Sensitivity | None = None) -> DetectionRun:
+                  sensitivity: Sensitivity | None = None, progress: Callable[[int], None] | None = None) -> DetectionRun:
     """Alarms of every series of df[series, period, count], and the drops withheld as incomplete.
 
     Without `detector`: patent (and paper) series get `default_detector()`,
@@ -78,6 +79,8 @@ def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Dete
     With `as_of` (the data's cut-off date), a period not yet complete once the
     publication lag is allowed for (see `models.detect.lag`) never raises a drop:
     its count is low because documents are still to be published.
+
+    `progress(series judged)` is called after each series.
     """
     from models.detect.select import default_detector, is_policy_series, policy_detector, share_detector
 
@@ -102,6 +105,7 @@ def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Dete
 
     groups = dict(tuple(df.groupby(df["series"].astype(str), sort=True)))
     series = {str(k): series_from_rows(rows, str(k)) for k, rows in groups.items()}
+    judged = 0
     for key, counts in series.items():
         total = total_key(key)
         if detector is None and total in series and granularity(series[total].index[0]) == granularity(counts.index[0]):
@@ -116,12 +120,16 @@ def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Dete
                                                 f"{complete_until(d.series, as_of).isoformat()} (publication lag)"))
                 continue
             run.alarms.append(d)
+        judged += 1
+        if progress is not None:
+            progress(judged)
     # string order of periods is chronological within one granularity
     run.alarms.sort(key=lambda d: (d.series, d.period))
     return run
 
 
 def detect_counts(df: pd.DataFrame, as_of: dt.date | None = None, detector: Detector | None = None,
-                  sensitivity: Sensitivity | None = None) -> list[Detection]:
+                  sensitivity: Sensitivity | None = None, progress: Callable[[int], None] | None = None
+                  ) -> list[Detection]:
     """The alarms (alarm=True) of `run_detection`, by series, period."""
-    return run_detection(df, as_of, detector, sensitivity).alarms
+    return run_detection(df, as_of, detector, sensitivity, progress).alarms

@@ -9,7 +9,7 @@ import pytest
 from alerts.base import AlertNotFound, AlertQuery, InvalidTransition, ReviewConflict, Silence
 from alerts.build import alerts_from_detections
 from alerts.embedded import EmbeddedAlertStore
-from ews.kernel.schema import Detection
+from ews.kernel.schema import Detection, SourceHealth
 
 
 @pytest.fixture(params=["embedded", pytest.param("elastic", marks=pytest.mark.integration)])
@@ -165,6 +165,42 @@ def test_trends_and_top_movers(alert_store):
     alert_store.index_trends(counts[counts["series"] != "ai.ml"])
     assert alert_store.trend("ai.ml") == []
     assert len(alert_store.trend("semi.memory")) == 12
+
+
+def _core(alert_store):
+    """The data directory's store under the alert store (the embedded one, or the Elasticsearch store's journal)."""
+    return getattr(alert_store, "core", None) or alert_store.journal.core
+
+
+def test_top_movers_default_skips_zero_padding_and_the_incomplete_period(alert_store):
+    # the count stage zero-fills every series up to the cut-off's period: 2024-01..03 are padding, 2024-03
+    # also only partly observed (one early document in it)
+    rows = [("semi.memory", f"2023-{m:02d}", 10 + m) for m in range(1, 13)]
+    rows += [("ai.ml", f"2023-{m:02d}", 5 if m < 12 else 30) for m in range(1, 13)]
+    rows += [(s, f"2024-{m:02d}", 0) for s in ("semi.memory", "ai.ml") for m in (1, 2)]
+    rows += [("semi.memory", "2024-03", 1), ("ai.ml", "2024-03", 0)]
+    alert_store.index_trends(pd.DataFrame(rows, columns=["series", "period", "count"]))
+    assert alert_store.data_cutoff() is None
+    # without a cut-off the newest period with data is the partial one; never the all-zero 2024-02
+    assert {m.period for m in alert_store.top_movers(5)} == {"2024-03"}
+    now = dt.datetime(2024, 3, 15, tzinfo=dt.UTC)
+    _core(alert_store).record_health(SourceHealth(source="s", started_at=now, finished_at=now,
+                                                  window_start=dt.date(2024, 3, 8), window_end=dt.date(2024, 3, 15)))
+    assert alert_store.data_cutoff() == dt.date(2024, 3, 14)
+    movers = alert_store.top_movers(5)
+    assert [(m.series, m.period, m.previous_period, m.change) for m in movers] == [
+        ("ai.ml", "2023-12", "2023-11", 25), ("semi.memory", "2023-12", "2023-11", 1)]
+    # a period asked for is answered as asked, padding or not
+    assert {m.period for m in alert_store.top_movers(5, period="2024-02")} == {"2024-02"}
+
+
+def test_series_exists_by_counts_or_alerts_key_or_glob(alert_store):
+    alert_store.upsert_alerts(sample())  # semi.memory, battery.li_ion, ai.ml|KR
+    alert_store.index_trends(pd.DataFrame([("quantum.computing", "2023-01", 0)], columns=["series", "period", "count"]))
+    for known in ("semi.memory", "battery.*", "ai.ml|KR", "ai.ml|*", "quantum.computing", "quantum.*", "*"):
+        assert alert_store.series_exists(known), known
+    for unknown in ("semi.memroy", "ai.ml", "tech:semi.*", "semi.memory|*", "zzz*"):
+        assert not alert_store.series_exists(unknown), unknown
 
 
 def test_search_page_counts_every_match_and_filters_kind_and_country(alert_store):

@@ -69,14 +69,41 @@ def runs(tmp_path_factory):
             _src("no-listing", "bulk_zip", "uspto_bulk", f"{u}/bulk/"),
             _src("gone", "feed", "feed", f"{u}/nowhere.xml"),
         ]
-        first = {h.source: h for h in crawl_sources(demo + hostile, *DEMO_WINDOW, home)}
+        events = []
+        first = {h.source: h for h in crawl_sources(demo + hostile, *DEMO_WINDOW, home,
+                                                     progress=lambda *ev: events.append(ev))}
         hits_after_first = dict(site.hits)
         second = {h.source: h for h in crawl_sources(demo, *DEMO_WINDOW, home)}
         hits_after_second = dict(site.hits)
         wider = {h.source: h for h in crawl_sources(demo, dt.date(2018, 1, 1), DEMO_WINDOW[1], home)}
         hits_after_wider = dict(site.hits)
-    return {"home": home, "first": first, "second": second, "wider": wider,
+    return {"home": home, "first": first, "second": second, "wider": wider, "events": events,
             "hits": [hits_after_first, hits_after_second, hits_after_wider]}
+
+
+def test_progress_per_source_as_the_crawl_goes(runs):
+    by_source: dict[str, list] = {}
+    for source, items, pages, done in runs["events"]:
+        by_source.setdefault(source, []).append((items, pages, done))
+    for source, h in runs["first"].items():
+        if h.error_messages and any("could not start" in m for m in h.error_messages):
+            continue
+        evs = by_source.get(source)
+        assert evs, source
+        assert [e[2] for e in evs] == [False] * (len(evs) - 1) + [True], (source, evs)  # done once, at the end
+        assert evs[-1][0] == h.items, (source, evs[-1], h.items)  # the last word is the health record's count
+        assert [e[0] for e in evs] == sorted(e[0] for e in evs) and [e[1] for e in evs] == sorted(e[1] for e in evs)
+    assert by_source["demo-patentsview"][-1][0] == 1900 and by_source["demo-patentsview"][-1][1] > 1
+    assert set(by_source) <= set(runs["first"])
+
+
+def test_a_crawl_killed_at_its_timeout_says_so_for_every_source(tmp_path):
+    sources = load_registry(demo=True)
+    events = []
+    health = crawl_sources(sources, *DEMO_WINDOW, tmp_path, timeout=0.5, progress=lambda *ev: events.append(ev))
+    assert [h.source for h in health] == [s.id for s in sources]
+    assert all(not h.ok and h.error_messages == ["crawler process killed after 0 s"] for h in health), health
+    assert not any(done for *_, done in events)
 
 
 def test_first_run_fetches_every_demo_source_completely(runs):

@@ -1,4 +1,5 @@
 """`ews run --demo` end to end, twice: the second run finds nothing new and duplicates nothing."""
+import json
 import os
 import sqlite3
 import subprocess
@@ -33,11 +34,22 @@ def test_demo_runs_end_to_end_and_is_idempotent(ews_home):
     report = ews_home / "reports" / "report.html"
     assert report.exists() and ("<svg" in report.read_text() or "<img" in report.read_text())
     assert_evidence_is_the_counted_documents(ews_home)
+    assert_progress_is_plain_lines_on_stderr(first, after_first)
 
     second = run_demo(ews_home)
     assert second.returncode == 0, second.stderr[-3000:]
     assert table_counts(ews_home) == after_first
     assert "(0 new)" in second.stdout and "alerts: 0 new" in second.stdout
+
+    # a command with --json and long work: the JSON on stdout parses, the progress is on stderr
+    env = {**os.environ, "EWS_HOME": str(ews_home)}
+    reparsed = subprocess.run([sys.executable, "-m", "ews.app.cli", "reparse", "--json"], capture_output=True,
+                              text=True, env=env, timeout=900)
+    assert reparsed.returncode == 0, reparsed.stderr[-3000:]
+    rows = json.loads(reparsed.stdout)
+    raw = sum(r["raw"] for r in rows)
+    assert raw == after_first["raw"] and sum(r["inserted"] for r in rows) == 0
+    assert f"reparse: {raw:,}/{raw:,} archived responses, done in " in reparsed.stderr
 
 
 def assert_evidence_is_the_counted_documents(home):
@@ -64,3 +76,23 @@ def assert_evidence_is_the_counted_documents(home):
         c = a.evidence["contributors"]
         assert c["documents_total"] == counts[(a.series, a.period)] == a.observed, a.id
         assert set(c["document_ids"]) == members.get((a.series, a.period), set()), a.id
+
+
+def assert_progress_is_plain_lines_on_stderr(run, tables):
+    """Not a terminal: each source's crawl, classify, count and detect end with a plain line of counts on
+    stderr; stdout is the summary alone."""
+    import re
+
+    from crawlers.registry import load_registry
+
+    done = {line.split(":")[0]: line for line in run.stderr.splitlines() if ", done in " in line}
+    crawled = 0
+    for src in load_registry(demo=True):
+        m = re.search(r": ([\d,]+) documents \([\d,]+ pages\), done in ", done.get(f"crawl {src.id}", ""))
+        assert m, (src.id, run.stderr[-3000:])
+        crawled += int(m.group(1).replace(",", ""))
+    assert crawled == tables["documents"]  # the first run on an empty store: every document is new
+    assert done["classify"].startswith(f"classify: {tables['tagged']:,}/{tables['tagged']:,} documents")
+    assert f"({tables['counts']:,} count rows)" in done["count"]
+    assert re.match(r"detect: (\d+)/\1 series judged \(\d+ flags\)", done["detect"]), done["detect"]
+    assert not re.search(r"^(crawl |classify: |count: |detect: )", run.stdout, re.M)

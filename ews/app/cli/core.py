@@ -69,7 +69,15 @@ def classify(input: Annotated[Path, typer.Option("--input", help="documents, JSO
         clf = load_classifier(model, models_dir=None if model else settings().models_dir)
     except ModelError as e:
         fail(str(e))
-    taggings = clf.predict(res.records)
+    from ews.app.pipeline import CLASSIFY_BATCH
+    from ews.app.progress import Progress
+
+    taggings = []
+    with Progress.for_console(err, transient=True) as progress, \
+            progress.task("classify", total=len(res.records), unit="documents") as task:
+        for i in range(0, len(res.records), CLASSIFY_BATCH):  # as the pipeline's stage does: a batch at a time
+            taggings += clf.predict(res.records[i:i + CLASSIFY_BATCH])
+            task.update(len(taggings))
     rows = [t.model_dump() if explain else t.public() for t in taggings]
     try:
         n = write_jsonl_atomic(output, rows)
@@ -139,9 +147,12 @@ def detect(input: Annotated[Path, typer.Option("--input", help="CSV with series,
     good = [r for _, r in res.records]
     df = pd.DataFrame([r.model_dump() for r in good], columns=["series", "period", "count"])
     from alerts.build import alerts_from_detections
+    from ews.app.progress import Progress
 
     try:
-        run = run_detection(df, as_of=cutoff)
+        with Progress.for_console(err, transient=True) as progress, \
+                progress.task("detect", total=df["series"].nunique() if len(df) else 0, unit="series judged") as task:
+            run = run_detection(df, as_of=cutoff, progress=task.update)
     except SensitivityError as e:
         fail(str(e))
     alerts = alerts_from_detections(run.alarms)
@@ -201,6 +212,7 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
 
     Exit code 0 when all went well, 1 when a source failed, 3 when indexing into Elasticsearch did not
     complete (what is pending stays in the outbox for the next run)."""
+    from ews.app.progress import Progress
     from ews.app.runner import exit_code, print_summary, run_pipeline
     from ews.kernel.store import StoreError
 
@@ -216,7 +228,8 @@ def run(demo: Annotated[bool, typer.Option("--demo", help="crawl the bundled sam
     config = settings()
     out.print(f"data directory: {config.home} (set EWS_HOME to use another)", highlight=False)
     try:
-        summary = run_pipeline(config, demo=demo, window=window, crawl=not no_crawl)
+        with Progress.for_console(err) as progress:  # on stderr: stdout keeps the summary alone
+            summary = run_pipeline(config, demo=demo, window=window, crawl=not no_crawl, progress=progress)
     except StoreError as e:
         fail(str(e))
     print_summary(summary, out)
@@ -247,8 +260,13 @@ def reparse(source: Annotated[Optional[str], typer.Option("--source", help="only
         regs = load_registry() + load_registry(demo=True)
     except RegistryError as e:
         fail(str(e))
+    from ews.app.progress import Progress
+
+    config = settings()
     try:
-        reports = run_reparse(settings().home, regs, source)
+        with Progress.for_console(err, transient=True) as progress, \
+                progress.task("reparse", unit="archived responses") as task:
+            reports = run_reparse(config.home, regs, source, progress=lambda done, total: task.update(done, total))
     except KeyError as e:
         fail(str(e.args[0]))
     rows = [r.public() for r in reports]

@@ -33,37 +33,16 @@ def _records(path: Path, loaded_at: dt.datetime, bad: list) -> Iterator:
         yield line, rec
 
 
-class _Progress:
-    """A rich progress bar on a terminal, a plain line every PROGRESS_EVERY lines otherwise."""
-
-    def __init__(self, what: str):
-        self.what, self.bar, self.task, self.last = what, None, None, 0
-        if err.is_terminal:
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} lines"),
-                                TimeElapsedColumn(), console=err, transient=True)
-            self.task = self.bar.add_task(what)
-            self.bar.start()
-
-    def update(self, lines: int) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=lines)
-        elif lines - self.last >= PROGRESS_EVERY:
-            err.print(f"{self.what}: {lines:,} lines", highlight=False)
-            self.last = lines
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def _scan(path: Path, loaded_at: dt.datetime, bad: list, what: str, store=None) -> tuple[Counter, int]:
     """Read `path` once; with a store, write its good documents in batches. Returns the store's counts and
     the number of good documents."""
+    from ews.app.progress import Progress
+
     totals: Counter = Counter()
     batch, good = [], 0
-    progress = _Progress(what)
+    # a bar on a terminal, else a plain line every PROGRESS_EVERY lines (the summary follows: no last line)
+    progress = Progress.for_console(err, transient=True, final_lines=False)
+    task = progress.task(what, unit="lines", every=PROGRESS_EVERY)
     try:
         for line, doc in _records(path, loaded_at, bad):
             good += 1
@@ -72,10 +51,11 @@ def _scan(path: Path, loaded_at: dt.datetime, bad: list, what: str, store=None) 
                 if len(batch) >= BATCH:
                     totals.update(store.upsert_documents(batch))
                     batch = []
-            progress.update(line)
+            task.update(line)
         if store is not None and batch:
             totals.update(store.upsert_documents(batch))
     finally:
+        task.finish()
         progress.close()
     return totals, good
 

@@ -139,6 +139,7 @@ def _ingest_patentsview(directory: Path, source: str, cpc_filter: str, skip_bad:
     """Stage the side tables, then stream g_patent joined batch by batch into the store; without --skip-bad a
     checking pass over the joined patents comes first, so a bad row stores nothing."""
     from crawlers.parsers.patentsview_tables import PatentsViewTables
+    from ews.app.progress import Progress
     from ews.kernel.records import InputError
     from ews.kernel.store import Store, StoreError
 
@@ -151,36 +152,34 @@ def _ingest_patentsview(directory: Path, source: str, cpc_filter: str, skip_bad:
     try:
         with PatentsViewTables(directory, Path(config.home) / "bulk-tmp", source=source, fetched_at=loaded_at,
                                settings=registry_settings, keep=keep) as tables:
-            staging: list = []  # one progress line per side table: its own line numbers
+            progress = Progress.for_console(err, transient=True, final_lines=False)
+            try:
+                staging: list = []  # one task per side table: its own line numbers
 
-            def staged(name: str, line: int) -> None:
-                if not staging or staging[-1][0] != name:
-                    if staging:
-                        staging[-1][1].close()
-                    staging.append((name, _Progress(f"staging {name}")))
-                staging[-1][1].update(line)
-            try:
-                tables.stage(bad, staged)
-            finally:
-                if staging:
-                    staging[-1][1].close()
-            if not skip_bad:
-                checking = _Progress("checking g_patent")
+                def staged(name: str, line: int) -> None:
+                    if not staging or staging[-1][0] != name:
+                        if staging:
+                            staging[-1][1].finish()
+                        staging.append((name, progress.task(f"staging {name}", unit="lines", every=PROGRESS_EVERY)))
+                    staging[-1][1].update(line)
                 try:
-                    for _ in tables.batches(bad, checking.update):
-                        pass
+                    tables.stage(bad, staged)
                 finally:
-                    checking.close()
-                report_bad(bad, False, "rows")
-                bad = []
-            writing = _Progress("ingesting g_patent")
-            try:
-                with Store(config.home) as store:
+                    if staging:
+                        staging[-1][1].finish()
+                if not skip_bad:
+                    with progress.task("checking g_patent", unit="lines", every=PROGRESS_EVERY) as checking:
+                        for _ in tables.batches(bad, checking.update):
+                            pass
+                    report_bad(bad, False, "rows")
+                    bad = []
+                with progress.task("ingesting g_patent", unit="lines", every=PROGRESS_EVERY) as writing, \
+                        Store(config.home) as store:
                     for docs in tables.batches(bad, writing.update):
                         if docs:
                             totals.update(store.upsert_documents(docs))
             finally:
-                writing.close()
+                progress.close()
             stats = tables.stats
     except InputError as e:
         fail(str(e))

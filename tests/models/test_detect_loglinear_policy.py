@@ -68,9 +68,12 @@ def test_loglinear_bounds_bracket_the_expected_and_verdict_is_causal():
     assert all(d.lower <= d.expected <= d.upper for d in full)
 
 
-def test_default_uses_the_loglinear_model_for_yearly_series():
+def test_default_uses_the_loglinear_windows_agreement_for_yearly_series():
+    from models.detect.select import yearly_detector
+
     s = noisy_growth(seed=3)
-    assert {d.method for d in AutoDetector().detect(s)} == {LogLinearDetector().name}
+    assert {d.method for d in AutoDetector().detect(s)} == {yearly_detector().name}
+    assert "loglinear(w=6," in yearly_detector().name and "loglinear(w=10," in yearly_detector().name
 
 
 def test_sustained_low_count_drop_is_flagged_where_the_per_period_guard_is_silent():

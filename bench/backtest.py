@@ -507,30 +507,31 @@ def _score(cases, alarms_by_scale, idx, ys, ss) -> dict:
     return total.row()
 
 
+def _best_one(cases, alarms_by_scale, idx) -> float:
+    scales = sorted(alarms_by_scale)
+    rows = {s: _score(cases, alarms_by_scale, idx, s, s) for s in scales}
+    ok = [s for s, r in rows.items() if r["false alarms / 100"] <= FA_LIMIT]
+    if not ok:
+        return min(rows, key=lambda s: rows[s]["false alarms / 100"])
+    return max(ok, key=lambda s: (rows[s]["F1"], -rows[s]["false alarms / 100"]))
+
+
 def _best(cases, alarms_by_scale, idx) -> tuple[float, float]:
-    """The (yearly, sub-yearly) scales with the best pooled F1 over `idx`, each kind at <= FA_LIMIT false alarms/100.
+    """The (yearly, sub-yearly) scales, each the best F1 at <= FA_LIMIT false alarms/100 on its own series.
 
     The limit holds for yearly and for sub-yearly series separately: pooled, the
     quiet monthly series (many periods) would pay for the yearly ones' false
-    alarms, and an analyst of either kind would see more than the limit. The
-    pair is chosen jointly on the pooled F1 (the figure the target is stated
-    in): a monthly series has ten times the periods of a yearly one and few
-    events, so its alarms weigh on the pooled precision far more than its
-    detections add, and the best pair is stricter on sub-yearly series than
-    each kind's own best F1 would be. Where no scale keeps a kind under the
-    limit, its quietest scale is used.
+    alarms, and an analyst of either kind would see more than the limit.
+    Each kind is chosen on its own F1, not on the pooled one: the pooled F1 is
+    best with the strictest sub-yearly factor (the table of pairs `--curve`
+    prints shows it), because a monthly series has ten times the periods of a
+    yearly one and its alarms are less precise, but that would halve the
+    monthly detection rate for a benchmark-composition effect of a few
+    hundredths (models/detect/README.md).
     """
     yearly = [i for i in idx if _is_yearly(cases[i])]
     sub = [i for i in idx if not _is_yearly(cases[i])]
-    scales = sorted(alarms_by_scale)
-
-    def allowed(part):
-        rows = {s: _score(cases, alarms_by_scale, part, s, s) for s in scales}
-        ok = [s for s in scales if rows[s]["false alarms / 100"] <= FA_LIMIT]
-        return ok or [min(scales, key=lambda s: rows[s]["false alarms / 100"])]
-
-    pairs = [(ys, ss) for ys in allowed(yearly) for ss in allowed(sub)]
-    return max(pairs, key=lambda p: (_score(cases, alarms_by_scale, idx, *p)["F1"], -p[0] - p[1]))
+    return _best_one(cases, alarms_by_scale, yearly), _best_one(cases, alarms_by_scale, sub)
 
 
 def fold_of(case: Case) -> int:
@@ -558,8 +559,8 @@ def operating_curve(cases: list[Case], image: Path | None) -> str:
     # cross-validation: the operating point is chosen on 4 folds of real series, scored on the fifth
     folds = [fold_of(c) for c in cases]
     held = Score(delays=[])
-    lines += ["", f"{FOLDS}-fold cross-validation by real series (on the other folds, the (yearly, sub-yearly) pair "
-              f"with the best pooled F1, each kind at <= {FA_LIMIT} false alarms/100; scored on the held-out fold):", "",
+    lines += ["", f"{FOLDS}-fold cross-validation by real series (on the other folds, for yearly and for "
+              f"sub-yearly series each, the best F1 at <= {FA_LIMIT} false alarms/100; scored on the held-out fold):", "",
               "| fold | chosen (yearly ×, sub-yearly ×) | held-out detection rate | held-out FA/100 | held-out F1 |",
               "|---:|---|---:|---:|---:|"]
     for f in range(FOLDS):

@@ -118,8 +118,9 @@ def yearly_detector() -> AgreementDetector:
 
 # The default operating point: factors on the detectors' alphas for yearly and for sub-yearly series, chosen
 # by cross-validation on the backtest's tuning seed at <= 2.5 false alarms per 100 series-periods
-# (`bench/backtest.py --seed 1 --choose`; models/detect/README.md has the curve and the protocol).
-OPERATING_POINT = {"yearly": 0.5, "subyearly": 1.0}
+# (`bench/backtest.py --seed 1 --curve`: for each kind of series the best F1 at <= 2.5 false alarms/100;
+# models/detect/README.md has the curve and the protocol).
+OPERATING_POINT = {"yearly": 1.0, "subyearly": 1.0}
 
 
 def default_detector(yearly_scale: float | None = None, subyearly_scale: float | None = None) -> AutoDetector:

@@ -684,9 +684,9 @@ def short_yearly_history(series: list[RealSeries]) -> str:
     deviation, counted as false here as in the backtest) and reports the rate of
     alarms per 100 series-periods at each history length.
     """
-    from models.detect import LogLinearDetector
+    from models.detect.select import yearly_detector
 
-    det = LogLinearDetector(min_history=3)
+    det = yearly_detector()  # the shipped yearly detector at factor 1 (both windows judge from 3 years)
     by_len: dict[str, list[int]] = {"3": [0, 0], "4": [0, 0], "5-7": [0, 0], "8+": [0, 0]}
     for s in series:
         if len(s.periods[0]) != 4:

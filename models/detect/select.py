@@ -51,8 +51,8 @@ class AutoDetector:
                  sustained: Detector | None | bool = None, sustained_any_level: bool = False) -> None:
         self.sustained_any_level = sustained_any_level
         # 3 years of history suffice for yearly series: the shrunk noise prior carries the first verdicts, and
-        # on the real yearly series their alarm rate (0.24 and 1.20 per 100 at 3 and 4 years) is below the
-        # rate at 5+ years (`bench/backtest.py --short-yearly`)
+        # on the real yearly series their alarm rate (0.72 and 1.92 per 100 at 3 and 4 years) is below the
+        # rate at 5+ years (2.52-2.64; `bench/backtest.py --short-yearly`)
         self.yearly = yearly or yearly_detector()
         self.seasonal = seasonal or FarringtonFlexibleDetector(alpha=0.002)
         self.short = short or RobustBaselineDetector(window=12, alpha=0.001)

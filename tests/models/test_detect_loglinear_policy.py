@@ -68,9 +68,12 @@ def test_loglinear_bounds_bracket_the_expected_and_verdict_is_causal():
     assert all(d.lower <= d.expected <= d.upper for d in full)
 
 
-def test_default_uses_the_loglinear_model_for_yearly_series():
+def test_default_uses_the_loglinear_windows_agreement_for_yearly_series():
+    from models.detect.select import yearly_detector
+
     s = noisy_growth(seed=3)
-    assert {d.method for d in AutoDetector().detect(s)} == {LogLinearDetector().name}
+    assert {d.method for d in AutoDetector().detect(s)} == {yearly_detector().name}
+    assert "loglinear(w=6," in yearly_detector().name and "loglinear(w=10," in yearly_detector().name
 
 
 def test_sustained_low_count_drop_is_flagged_where_the_per_period_guard_is_silent():
@@ -128,11 +131,13 @@ def test_policy_detector_is_quiet_on_sparse_noise_and_needs_only_a_short_history
 
 
 @pytest.mark.parametrize("history,jump,factor,flagged", [
-    ([30, 33, 31, 35, 36], 80, 1.0, False),   # five years: 36 -> 80 has p 0.0008, above the default alpha 0.0005
-    ([30, 33, 31, 35, 36], 80, 2.0, True),    # ... flagged at a field sensitivity of `high`
+    # five years: 36 -> 80 has p 0.0008, below the default alpha 0.003 (both windows hold the same five years)
+    ([30, 33, 31, 35, 36], 80, 1.0, True),
+    ([30, 33, 31, 35, 36], 60, 2.0, False),   # 36 -> 60: p 0.0067, above even `high` (0.006)
     ([30, 33, 31, 35, 36], 100, 1.0, True),
-    ([28, 30, 36], 80, 2.0, False),           # three years: the band still reaches ~90 (p 0.0018)
-    ([28, 30, 36], 120, 1.0, True),           # ... but a larger jump is judged and flagged from three years on
+    ([28, 30, 36], 80, 0.5, False),           # three years: p 0.0018, above `low` (0.0015)…
+    ([28, 30, 36], 80, 1.0, True),            # … and below the default
+    ([28, 30, 36], 120, 1.0, True),           # a larger jump is flagged from three years on
     ([33, 31, 35, 36], 120, 1.0, True),
 ])
 def test_yearly_jumps_are_judged_from_three_years_of_history(history, jump, factor, flagged):

@@ -142,12 +142,14 @@ def test_field_of_series_keys():
 
 def test_rescaled_multiplies_every_alpha_and_leaves_the_original_alone():
     det = default_detector()
-    before = det.yearly.alpha
+    before = det.yearly.first.alpha
     hi = rescaled(det, 2.0)
-    assert hi.yearly.alpha == pytest.approx(2 * det.yearly.alpha)
+    # the yearly default is the agreement of two windows: both parts are rescaled
+    assert hi.yearly.first.alpha == pytest.approx(2 * det.yearly.first.alpha)
+    assert hi.yearly.second.alpha == pytest.approx(2 * det.yearly.second.alpha)
     assert hi.seasonal.alpha == pytest.approx(2 * det.seasonal.alpha)
     assert hi.sustained.alpha == pytest.approx(2 * det.sustained.alpha)
-    assert f"alpha={2 * det.yearly.alpha:g}" in hi.name and det.yearly.alpha == before
+    assert f"alpha={2 * det.yearly.first.alpha:g}" in hi.name and det.yearly.first.alpha == before
     e = rescaled(EARSC1Detector(), 10.0)
     assert e.z == pytest.approx(2.326348, abs=1e-5)
 

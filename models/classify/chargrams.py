@@ -23,8 +23,9 @@ CACHE_WORDS = 300_000  # distinct words whose gram columns are kept (bounds the 
 
 
 def char_grams(toks: list[str], sizes: tuple[int, ...] = GRAM_SIZES) -> list[str]:
-    """The character n-grams of each analysed word padded with spaces; a word shorter than
-    the smallest size counts once whole (as scikit-learn's `char_wb` does)."""
+    """The character n-grams of each analysed word padded with spaces; once the padded word is
+    shorter than a size, it counts whole (once more) and larger sizes are skipped. (scikit-learn's
+    `char_wb` differs only for a padded word exactly as long as a size: it counts it once.)"""
     out: list[str] = []
     for t in toks:
         w = " " + t + " "

@@ -12,14 +12,14 @@ Measured by cross-validation inside the training part of the patents
 
 Fitted by scikit-learn's TfidfVectorizer (the same `char_grams` as its
 analyzer); applied in numpy: each distinct word's gram columns are looked up
-once and cached, a document's grams are the concatenation of its words'.
+once and cached, a batch's grams are then gathered by array indexing.
 """
 from __future__ import annotations
 
 import numpy as np
 
 GRAM_SIZES = (4, 5)
-CACHE_WORDS = 300_000  # distinct words whose gram columns are kept (bounds the memory of a long run)
+CACHE_WORDS = 300_000  # distinct words whose gram columns are cached (beyond: the cache starts afresh)
 
 
 def char_grams(toks: list[str], sizes: tuple[int, ...] = GRAM_SIZES) -> list[str]:
@@ -70,7 +70,7 @@ class CharGrams:
         self.terms = terms
         self.idf = np.asarray(idf, dtype=np.float32)
         self._col = {t: i for i, t in enumerate(terms)}
-        self._cache: dict[str, np.ndarray] = {}
+        self._reset_cache()
 
     @classmethod
     def fit(cls, docs: list[list[str]], min_df: int = 3, max_df: float = 0.5, max_features: int = 150_000):
@@ -81,28 +81,45 @@ class CharGrams:
             return cls([], np.zeros(0))
         return cls(list(vec.get_feature_names_out()), vec.idf_)
 
-    def _word_cols(self, tok: str) -> np.ndarray:
+    def _reset_cache(self) -> None:
+        self._ids: dict[str, int] = {}  # word -> its row in the cache
+        self._flat = np.zeros(0, dtype=np.int64)  # the cached words' gram columns, one word after another
+        self._start = np.zeros(0, dtype=np.int64)
+        self._len = np.zeros(0, dtype=np.int64)
+
+    def _add_words(self, words) -> None:
         get = self._col.get
-        cols = np.array([c for c in (get(g) for g in char_grams([tok])) if c is not None], dtype=np.int64)
-        if len(self._cache) < CACHE_WORDS:
-            self._cache[tok] = cols
-        return cols
+        cols = [np.array([c for c in (get(g) for g in char_grams([w])) if c is not None], dtype=np.int64)
+                for w in words]
+        lens = np.array([len(c) for c in cols], dtype=np.int64)
+        base = len(self._flat)
+        self._start = np.concatenate([self._start, base + np.concatenate([[0], np.cumsum(lens)[:-1]])])
+        self._len = np.concatenate([self._len, lens])
+        self._flat = np.concatenate([self._flat, *cols])
+        n = len(self._ids)
+        self._ids.update((w, n + i) for i, w in enumerate(words))
 
     def transform(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """CSR arrays (indptr, indices, data) of the documents' l2-normalised TF-IDF rows."""
+        """CSR arrays (indptr, indices, data) of the documents' l2-normalised TF-IDF rows.
+
+        Each distinct word's gram columns are computed once and cached; a batch is then array gathers."""
         n_docs = len(docs)
-        get = self._cache.get
-        parts: list[np.ndarray] = []
-        lens = np.zeros(n_docs, dtype=np.int64)
-        for i, d in enumerate(docs):
-            k = 0
-            for t in d:
-                a = get(t)
-                if a is None:
-                    a = self._word_cols(t)
-                parts.append(a)
-                k += len(a)
-            lens[i] = k
-        cols = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        doc = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
+        if not hasattr(self, "_ids"):
+            self._reset_cache()
+        flat_toks = [t for d in docs for t in d]
+        new = set(flat_toks).difference(self._ids)
+        if new:
+            if len(self._ids) + len(new) > CACHE_WORDS:
+                self._reset_cache()
+                new = set(flat_toks)
+            self._add_words(sorted(new))
+        ids = np.fromiter(map(self._ids.__getitem__, flat_toks), dtype=np.int64, count=len(flat_toks))
+        n_tok = np.fromiter((len(d) for d in docs), dtype=np.int64, count=n_docs)
+        tok_doc = np.repeat(np.arange(n_docs, dtype=np.int64), n_tok)
+        lens = self._len[ids]
+        total = int(lens.sum())
+        first = np.cumsum(lens) - lens  # where each token's grams begin in the output
+        pos = np.arange(total, dtype=np.int64) + np.repeat(self._start[ids] - first, lens)
+        cols = self._flat[pos]
+        doc = np.repeat(tok_doc, lens)
         return weigh_counts(doc, cols, n_docs, len(self.terms), self.idf)

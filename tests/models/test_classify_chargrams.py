@@ -129,3 +129,33 @@ def test_a_model_without_grams_loads_and_scores_without_them(tmp_path):
     clf = load_classifier(out)
     assert clf.grams is None and "char_terms" not in json.loads((out / "vocabulary.json").read_text())
     assert clf.predict_ids([ClassifyInput(id="q", text="an electroluminescent layer")]) == [["semi.inorganic_display"]]
+
+
+def test_a_full_word_cache_starts_afresh_and_gives_the_same_vectors(monkeypatch):
+    import models.classify.chargrams as cg
+
+    train, unseen = _docs(100, 4), _docs(40, 5)
+    g = CharGrams.fit(train)
+    want = _dense(g, unseen)
+    monkeypatch.setattr(cg, "CACHE_WORDS", 8)
+    small = CharGrams(g.terms, g.idf)
+    small.transform(train)
+    assert set(small._ids) == {t for d in train for t in d}  # a batch is cached whole, even beyond the cap
+    small.transform([["brandnewword"]])
+    assert set(small._ids) == {"brandnewword"}  # over the cap: started afresh
+    np.testing.assert_allclose(_dense(small, unseen), want, atol=1e-7)
+    np.testing.assert_allclose(_dense(small, unseen), want, atol=1e-7)  # from the cache
+
+
+def test_row_wise_concatenation_equals_scipy():
+    import scipy.sparse as sp
+
+    from models.classify.text_model import _hstack_csr
+
+    a = sp.random(30, 7, density=0.3, format="csr", random_state=1, dtype=np.float32)
+    b = sp.random(30, 5, density=0.2, format="csr", random_state=2, dtype=np.float32)
+    a[3] = 0
+    a.eliminate_zeros()
+    ptr, ind, dat = _hstack_csr((a.indptr, a.indices, a.data), (b.indptr, b.indices + 7, b.data))
+    got = sp.csr_matrix((dat, ind, ptr), shape=(30, 12)).toarray()
+    np.testing.assert_allclose(got, sp.hstack([a, b]).toarray())

@@ -9,7 +9,9 @@
 - Keyword strengths of the 50 technologies (the taxonomy's terms, both languages)
   are 50 more features, so what the taxonomy says and what the data shows are
   weighed together.
-- One linear SVM per technology; its decision values are calibrated on
+- Character 4- and 5-grams of the words (`chargrams.py`) as a third block, so
+  spellings the training patents did not use share evidence with those they did.
+- One linear SVM per technology (class weights balanced); its decision values are calibrated on
   out-of-fold predictions (Platt scaling) so a score of 0.8 means about 8 in 10.
 - Decision thresholds are chosen out of fold on the training data: a common
   threshold that maximises micro-F1 (with calibrated scores the F1-optimal cut is

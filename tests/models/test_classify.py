@@ -421,7 +421,7 @@ def test_korean_particles_inside_a_phrase():
 def test_numpy_tfidf_and_sparse_dot_match_scipy():
     import scipy.sparse as sp
 
-    from models.classify.text_model import Vocabulary, sparse_dot
+    from models.classify.text_model import SparseWeights, Vocabulary, sparse_dot
 
     docs = [["quantum", "bit", "error", "correction"], [], ["bit", "error", "bit"], ["quantum", "bit"], ["unknown"], []]
     voc = Vocabulary.fit([d for d in docs if d != ["unknown"]] * 3, min_df=2, max_df=1.0)
@@ -434,6 +434,9 @@ def test_numpy_tfidf_and_sparse_dot_match_scipy():
     assert np.allclose(sparse_dot(ptr, ind, dat, W), X @ W, atol=1e-5)
     W[1:3] = 0  # features without weights are skipped, same result
     assert np.allclose(sparse_dot(ptr, ind, dat, W, np.any(W != 0, axis=1)), X @ W, atol=1e-5)
+    assert np.allclose(SparseWeights(W).dot(ptr, ind, dat), X @ W, atol=1e-5)
+    W[np.abs(W) < 0.8] = 0  # pruned: zeros scattered through the rows, as in a trained model
+    assert np.allclose(SparseWeights(W).dot(ptr, ind, dat), X @ W, atol=1e-5)
 
 
 def test_common_threshold_and_shrinkage():

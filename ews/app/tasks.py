@@ -63,7 +63,8 @@ def detect_alerts(as_of: str | None = None, settings: Settings | None = None) ->
     settings = settings or settings_from_airflow()
     with Store(settings.home) as store, open_alert_store(settings, store) as alert_store:
         return pipeline.detect_and_alert(store, alert_store,
-                                         as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None)
+                                         as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None,
+                                         min_documents=settings.detect_min_documents)
 
 
 def index_to_elasticsearch(settings: Settings | None = None) -> dict:

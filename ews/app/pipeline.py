@@ -113,8 +113,8 @@ def detect_and_alert(store: Store, alert_store: AlertStore, as_of: dt.date | Non
         mine = set(batch)
         totals = sorted({t for t in map(total_key, batch) if t is not None} - mine)
         counts = store.read_counts_of(batch + totals)
-        signals += [signal_from_detection(d) for d in detect_counts(counts, as_of=as_of)
-                    if d.alarm and d.direction is not None and d.series in mine]
+        signals += [signal_from_detection(d) for d in detect_counts(counts, as_of=as_of, only=mine)
+                    if d.alarm and d.direction is not None]
     if everything or series:  # a tagged document changed: inventors may have moved
         signals += detect_inventor_moves_in(lambda: store.iter_tagged_documents(kind="patent"))
     signals += [s.signal() for s in silent_sources(store)]

@@ -64,7 +64,7 @@ class DetectionRun:
 
 
 def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Detector | None = None,
-                  sensitivity: Sensitivity | None = None) -> DetectionRun:
+                  sensitivity: Sensitivity | None = None, only: set[str] | None = None) -> DetectionRun:
     """Alarms of every series of df[series, period, count], and the drops withheld as incomplete.
 
     Without `detector`: patent (and paper) series get `default_detector()`,
@@ -78,6 +78,8 @@ def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Dete
     With `as_of` (the data's cut-off date), a period not yet complete once the
     publication lag is allowed for (see `models.detect.lag`) never raises a drop:
     its count is low because documents are still to be published.
+
+    With `only`, just those series are judged; the others serve as technology totals.
     """
     from models.detect.select import default_detector, is_policy_series, policy_detector, share_detector
 
@@ -103,6 +105,8 @@ def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Dete
     groups = dict(tuple(df.groupby(df["series"].astype(str), sort=True)))
     series = {str(k): series_from_rows(rows, str(k)) for k, rows in groups.items()}
     for key, counts in series.items():
+        if only is not None and key not in only:
+            continue
         total = total_key(key)
         if detector is None and total in series and granularity(series[total].index[0]) == granularity(counts.index[0]):
             verdicts = chosen("share", key).detect_share(counts, series[total])
@@ -122,6 +126,6 @@ def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Dete
 
 
 def detect_counts(df: pd.DataFrame, as_of: dt.date | None = None, detector: Detector | None = None,
-                  sensitivity: Sensitivity | None = None) -> list[Detection]:
+                  sensitivity: Sensitivity | None = None, only: set[str] | None = None) -> list[Detection]:
     """The alarms (alarm=True) of `run_detection`, by series, period."""
-    return run_detection(df, as_of, detector, sensitivity).alarms
+    return run_detection(df, as_of, detector, sensitivity, only).alarms

@@ -46,7 +46,7 @@ def crawl(store: Store, sources, window_start: dt.date, window_end: dt.date, set
 
 
 CLASSIFY_BATCH = 1000  # documents per classifier call and store transaction
-DETECT_SERIES = 2000   # series read and judged at a time
+DETECT_SERIES = 500    # series judged at a time (read with their technology totals): bounds the stage's memory
 
 
 def classify(store: Store, settings: Settings, model_dir: Path | None = None, full: bool = False) -> int:

@@ -6,7 +6,9 @@ a country each, one to three inventors from 200,000 names, and filing dates 2005
 is a policy document (real AGORA summaries and Korean policy passages). For every size the records are
 written to a gzipped JSON Lines file, then in a fresh process: `ews ingest`, classify, count, detect +
 alert (the pipeline's own stage functions, one store), then the same again with nothing new.
-Peak memory is the process's resident set, polled every 50 ms during each stage.
+Peak memory is the process's resident set, polled every 50 ms during each stage; the CPU seconds (the
+process's, all threads) are printed beside the wall-clock ones, since the machine may be shared.
+Detection judges the series with at least `EWS_DETECT_MIN_DOCUMENTS` documents ("judged series").
 
     .venv/bin/python bench/scale.py [--data ../shared/data] [--sizes 100000 300000] [--work DIR]
 """
@@ -19,6 +21,7 @@ import gzip
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,7 +51,7 @@ class Peak:
         self.peak, self._stop = _rss_mb(), threading.Event()
         self._t = threading.Thread(target=self._poll, daemon=True)
         self._t.start()
-        self.start = time.perf_counter()
+        self.start, self.cpu_start = time.perf_counter(), time.process_time()
         return self
 
     def _poll(self):
@@ -57,6 +60,7 @@ class Peak:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+        self.cpu = time.process_time() - self.cpu_start
         self._stop.set()
         self._t.join()
         self.peak = max(self.peak, _rss_mb())
@@ -147,11 +151,14 @@ def run_one(path: Path, home: Path) -> dict:
                 rows = pipeline.count(store)
             stages["count"] = p
             with Peak() as p:
-                res = pipeline.detect_and_alert(store, alerts)
+                res = pipeline.detect_and_alert(store, alerts, min_documents=settings.detect_min_documents)
             stages["detect+alert"] = p
             stats = store.stats()
-        out[run] = {k: (round(v.seconds, 1), round(v.peak)) for k, v in stages.items()}
-        out[run]["_facts"] = {"tagged": tagged, "count_rows": rows, "alerts": res, "store": stats}
+            every, _ = store.series_to_detect(store.data_cutoff(), full=True)
+            judged = {"series": len(every),
+                      "judged": len(pipeline.judged_series(every, settings.detect_min_documents))}
+        out[run] = {k: (round(v.seconds, 1), round(v.peak), round(v.cpu, 1)) for k, v in stages.items()}
+        out[run]["_facts"] = {"tagged": tagged, "count_rows": rows, "alerts": res, "store": stats, **judged}
     return out
 
 
@@ -174,12 +181,16 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"# bench/scale.py {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
           f"{platform.python_implementation()} {platform.python_version()}, work dir {work}")
-    print("| records | run | ingest s (MB) | classify s (MB) | count s (MB) | detect+alert s (MB) | total s | peak MB | count rows | alerts new |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| records | run | ingest s (MB) | classify s (MB) | count s (MB) | detect+alert s (MB) | total s | total CPU s "
+          "| peak MB | count rows | judged series | alerts new |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         path, home = work / f"docs-{n}.jsonl.gz", work / f"home-{n}"
+        if home.exists():
+            shutil.rmtree(home)  # a fresh store: the first run starts from nothing
         t0 = time.perf_counter()
-        generate(n, args.data, path)
+        if not path.exists():  # the file of an earlier run on the same work dir is the same (fixed seed)
+            generate(n, args.data, path)
         gen = time.perf_counter() - t0
         r = subprocess.run([sys.executable, __file__, "--one", str(path), str(home)], capture_output=True, text=True,
                            cwd=ROOT)
@@ -190,12 +201,17 @@ def main() -> None:
         for run in ("first", "second"):
             st = res[run]
             facts = st.pop("_facts")
-            total = sum(s for s, _ in st.values())
-            peak = max(m for _, m in st.values())
-            cells = " | ".join(f"{s:.1f} ({m})" for s, m in st.values())
-            print(f"| {n:,} | {run} | {cells} | {total:.1f} | {peak} | {facts['count_rows']:,} | "
-                  f"{facts['alerts'].get('inserted', 0)} |", flush=True)
-        print(f"<!-- {n:,}: generated in {gen:.0f} s; store {res['first']['_facts']['store'] if '_facts' in res['first'] else ''} -->",
+            if run == "first":
+                first_facts = facts
+            total = sum(s for s, _, _ in st.values())
+            cpu = sum(c for _, _, c in st.values())
+            peak = max(m for _, m, _ in st.values())
+            cells = " | ".join(f"{s:.1f} ({m})" for s, m, _ in st.values())
+            print(f"| {n:,} | {run} | {cells} | {total:.1f} | {cpu:.1f} | {peak} | {facts['count_rows']:,} | "
+                  f"{facts['judged']:,} of {facts['series']:,} | {facts['alerts'].get('inserted', 0)} |", flush=True)
+            print(f"<!-- {n:,} {run}: CPU s per stage "
+                  + ", ".join(f"{k} {c:.1f}" for k, (_, _, c) in st.items()) + " -->", flush=True)
+        print(f"<!-- {n:,}: generated in {gen:.0f} s; store {first_facts['store']} -->",
               flush=True)
 
 

@@ -62,7 +62,7 @@ def crawl(store: Store, sources, window_start: dt.date, window_end: dt.date, set
 
 
 CLASSIFY_BATCH = 1000  # documents per classifier call and store transaction
-DETECT_SERIES = 2000   # series read and judged at a time
+DETECT_SERIES = 500    # series judged at a time (read with their technology totals): bounds the stage's memory
 
 
 def classify(store: Store, settings: Settings, model_dir: Path | None = None, full: bool = False,
@@ -98,35 +98,57 @@ def count(store: Store, granularity: str = "month", as_of: dt.date | None = None
     return rows
 
 
+def judged_series(series: list[tuple[str, int]], min_documents: int) -> list[str]:
+    """The series the detectors judge: those with at least `min_documents` documents in all (policy series at
+    least `min(min_documents, 3)`, the count a policy burst needs); see `ews.kernel.config.DETECT_MIN_DOCUMENTS`."""
+    from models.detect.select import POLICY_GUARD, is_policy_series
+
+    policy_floor = min(min_documents, POLICY_GUARD.min_surge_count)
+    return [s for s, n in series if n >= (policy_floor if is_policy_series(s) else min_documents)]
+
+
 def detect_and_alert(store: Store, alert_store: AlertStore, as_of: dt.date | None = None,
-                     full: bool = False, progress: Progress | None = None) -> dict[str, int]:
+                     full: bool = False, min_documents: int | None = None,
+                     progress: Progress | None = None) -> dict[str, int]:
     """Detect and alert with periods after `as_of` (by default the store's data cut-off) incomplete.
 
-    Only the series recounted since the last detection are judged (every series when the cut-off moved
-    or `full`), `DETECT_SERIES` at a time; the others would give the alerts already stored. Every
-    detector yields signals and the one builder makes the alerts; they go to the alert store's review
-    journal (the re-alerting window sees the reviewed status); a search index gets them from the outbox
-    in the index stage."""
+    Only the series recounted since the last detection are judged (every series when the cut-off or
+    `min_documents` changed, or `full`), `DETECT_SERIES` at a time, and of those only the ones with at
+    least `min_documents` documents in all (`judged_series`; by default `EWS_DETECT_MIN_DOCUMENTS`); the
+    others would give the alerts already stored. Each batch is read with the technology totals of its
+    applicant series, so every applicant series is judged against its total (`models.detect.run_detection`)
+    wherever the batches are cut: the alarms are those of one `detect_counts` over the whole count table,
+    less the series below the floor. Every detector yields signals and the one builder makes the alerts;
+    they go to the alert store's review journal (the re-alerting window sees the reviewed status); a search
+    index gets them from the outbox in the index stage."""
     from alerts.build import alerts_from_signals, signal_from_detection
     from crawlers.health import silent_sources
+    from ews.kernel.config import DETECT_MIN_DOCUMENTS
     from models.detect import detect_counts
+    from models.detect.counts import total_key
     from models.inventors import detect_inventor_moves_in
 
     as_of = as_of or store.data_cutoff()
-    series, everything = store.series_to_detect(as_of, full)
+    floor = DETECT_MIN_DOCUMENTS if min_documents is None else min_documents
+    state = {"min_documents": floor}
+    series, everything = store.series_to_detect(as_of, full, state)
+    judged = judged_series(series, floor)
     signals = []
-    with (progress or Progress.silent()).task("detect", total=len(series), unit="series judged") as task:
-        for i in range(0, len(series), DETECT_SERIES):
-            chunk = series[i:i + DETECT_SERIES]
-            signals += [signal_from_detection(d) for d in detect_counts(store.read_counts_of(chunk), as_of=as_of,
+    with (progress or Progress.silent()).task("detect", total=len(judged), unit="series judged") as task:
+        for i in range(0, len(judged), DETECT_SERIES):
+            batch = judged[i:i + DETECT_SERIES]
+            mine = set(batch)
+            totals = sorted({t for t in map(total_key, batch) if t is not None} - mine)
+            counts = store.read_counts_of(batch + totals)
+            signals += [signal_from_detection(d) for d in detect_counts(counts, as_of=as_of, only=mine,
                                                                         progress=lambda n, i=i: task.update(i + n))
                         if d.alarm and d.direction is not None]
-            task.update(i + len(chunk), note=f"{len(signals):,} flags")
+            task.update(i + len(batch), note=f"{len(signals):,} flags")
     if everything or series:  # a tagged document changed: inventors may have moved
         signals += detect_inventor_moves_in(lambda: store.iter_tagged_documents(kind="patent"))
     signals += [s.signal() for s in silent_sources(store)]
     result = alert_store.record(alerts_from_signals(signals, store=store, as_of=as_of))
-    store.detected(as_of)
+    store.detected(as_of, state)
     return result
 
 
@@ -171,7 +193,8 @@ def monitor(store: Store, alert_store: AlertStore, settings: Settings, summary: 
     summary = summary or RunSummary(home=settings.home)
     summary.tagged = classify(store, settings, full=full, progress=progress)
     summary.series = count(store, as_of=as_of, full=full, progress=progress)
-    summary.alerts = detect_and_alert(store, alert_store, as_of=as_of, full=full, progress=progress)
+    summary.alerts = detect_and_alert(store, alert_store, as_of=as_of, full=full,
+                                      min_documents=settings.detect_min_documents, progress=progress)
     summary.index = index(store, alert_store)
     if summary.index is not None:
         summary.pending = pending(store)

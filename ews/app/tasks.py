@@ -66,7 +66,7 @@ def detect_alerts(as_of: str | None = None, settings: Settings | None = None) ->
     with Store(settings.home) as store, open_alert_store(settings, store) as alert_store:
         return pipeline.detect_and_alert(store, alert_store,
                                          as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None,
-                                         progress=Progress.to_log())
+                                         min_documents=settings.detect_min_documents, progress=Progress.to_log())
 
 
 def index_to_elasticsearch(settings: Settings | None = None) -> dict:

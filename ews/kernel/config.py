@@ -16,6 +16,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ews.kernel.secrets import redact_url
 
+# Series with fewer documents than this in their whole history (up to the cut-off) are counted but not judged
+# by the detectors (`ews.app.pipeline.detect_and_alert`): a surge alarm needs at least 5 documents in one
+# period (the detectors' low-count guard) and a drop an expected count of at least 5, which a series that
+# never held 5 documents in all cannot reach. Policy series use at most 3, the count a policy burst needs.
+DETECT_MIN_DOCUMENTS = 5
 DEFAULT_USER_AGENT = "tech-security-ews/0.1 (+https://example.invalid/ews; early-warning research crawler)"
 
 
@@ -40,6 +45,9 @@ class Settings(BaseSettings):
     es_index_prefix: str = "ews"
     taxonomy_version: str | None = Field(default=None, description="taxonomy version; unset uses the active one")
     user_agent: str = DEFAULT_USER_AGENT
+    detect_min_documents: int = Field(
+        default=DETECT_MIN_DOCUMENTS, ge=0,
+        description="series with fewer documents in all are counted but not judged by the detectors (0: judge all)")
     demo_base_url: str | None = Field(default=None, description="serve the demo registry from this base URL")
     app_url: str = Field(default="http://127.0.0.1:8080",
                          description="the review app's address (`ews serve`), for the links in reports")

@@ -180,22 +180,28 @@ def update_counts(c: sqlite3.Connection, granularity: str, as_of: dt.date | None
     return {"recounted_series": recounted, "all": everything}
 
 
-def series_to_detect(c: sqlite3.Connection, as_of: dt.date | None, full: bool = False) -> tuple[list[str], bool]:
-    """The series the detect stage must judge: those recounted since it last ran, or every series when
-    `full` or when its cut-off changed."""
-    wanted = {"as_of": as_of.isoformat() if as_of else None}
+def _detect_state(as_of: dt.date | None, settings: dict | None) -> dict:
+    return {"as_of": as_of.isoformat() if as_of else None, **(settings or {})}
+
+
+def series_to_detect(c: sqlite3.Connection, as_of: dt.date | None, full: bool = False,
+                     settings: dict | None = None) -> tuple[list[tuple[str, int]], bool]:
+    """(series, documents in all) of the series the detect stage must judge: those recounted since it last
+    ran, or every series when `full` or when its cut-off or `settings` (what else decides which series are
+    judged) changed. One pass over the counts table's key order."""
+    wanted = _detect_state(as_of, settings)
     everything = full or get_stage_state(c, "detect") != wanted
-    q = "SELECT DISTINCT series FROM counts ORDER BY series" if everything else (
-        "SELECT p.series FROM detect_pending p WHERE EXISTS (SELECT 1 FROM counts c WHERE c.series = p.series) "
-        "ORDER BY p.series")
-    return [s for (s,) in c.execute(q).fetchall()], everything
+    q = "SELECT series, SUM(count) FROM counts GROUP BY series ORDER BY series" if everything else (
+        "SELECT c.series, SUM(c.count) FROM detect_pending p JOIN counts c ON c.series = p.series "
+        "GROUP BY c.series ORDER BY c.series")
+    return [(s, int(n)) for s, n in c.execute(q).fetchall()], everything
 
 
-def detected(c: sqlite3.Connection, as_of: dt.date | None) -> None:
+def detected(c: sqlite3.Connection, as_of: dt.date | None, settings: dict | None = None) -> None:
     """The detect stage is done with what was pending."""
     c.execute("BEGIN IMMEDIATE")
     c.execute("DELETE FROM detect_pending")
-    set_stage_state(c, "detect", {"as_of": as_of.isoformat() if as_of else None})
+    set_stage_state(c, "detect", _detect_state(as_of, settings))
     c.execute("COMMIT")
 
 

@@ -306,15 +306,17 @@ class Store:
     def count_rows(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM counts").fetchone()[0]
 
-    def series_to_detect(self, as_of: dt.date | None, full: bool = False) -> tuple[list[str], bool]:
+    def series_to_detect(self, as_of: dt.date | None, full: bool = False,
+                         settings: dict | None = None) -> tuple[list[tuple[str, int]], bool]:
+        """(series, documents in all) to judge, and whether that is every series; see `ews.kernel.members`."""
         from ews.kernel.members import series_to_detect
 
-        return series_to_detect(self._conn, as_of, full)
+        return series_to_detect(self._conn, as_of, full, settings)
 
-    def detected(self, as_of: dt.date | None) -> None:
+    def detected(self, as_of: dt.date | None, settings: dict | None = None) -> None:
         from ews.kernel.members import detected
 
-        detected(self._conn, as_of)
+        detected(self._conn, as_of, settings)
 
     def read_counts_of(self, series: list[str]) -> pd.DataFrame:
         """The count rows of the given series."""

@@ -25,6 +25,8 @@ from ews.kernel.schema import ClassifyInput, Tagging, TechnologyScore
 from models.classify.terms import keyword_matcher, latin_tokens, strength
 from models.classify.vocabulary import FIELD_CPC
 
+_FIELD_CPC_PREFIXES = [(fid, tuple(prefixes)) for fid, prefixes in FIELD_CPC.items()]
+
 
 class ModelError(Exception):
     """A model directory or training set that cannot be used; the message names which and why."""
@@ -270,8 +272,8 @@ class TechnologyClassifier:
         need = 1 if n_passages <= 2 else max(2, math.ceil(PASSAGE_SHARE * n_passages))
         found = {f for f, c in counts.items() if c >= need}
         for sym in doc.cpc:
-            for fid, prefixes in FIELD_CPC.items():
-                if any(sym.startswith(p) for p in prefixes):
+            for fid, prefixes in _FIELD_CPC_PREFIXES:
+                if sym.startswith(prefixes):
                     found.add(fid)
         if not found:
             return fields

@@ -30,6 +30,7 @@ from models.classify.vocabulary import EXTRA_TERMS, FIELD_TERMS, WEAK_TERMS
 
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 _CASED_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]*[A-Za-z0-9+]|[A-Za-z0-9]")
+_HAS_DIGIT = re.compile(r"[0-9]").search  # cased tokens are ASCII: the same test as any(c.isdigit() …), faster
 _COMPACT_DROP = re.compile(r"[\s·ㆍ‧・\-–—/,.()\[\]{}'\"‘’“”~*:;]+")
 _PAREN = re.compile(r"\(([^)]*)\)")
 # A product generation written onto a family name: HBM3E, HBM2E, DDR5, LPDDR5X, GDDR6W, PCIe5.
@@ -240,7 +241,7 @@ class TermMatcher:
                 for part in tok.split("-"):
                     for term in cased.get(part, ()):
                         counts[term] += ctoks[tok]
-            for tok in [t for t in ctoks if t not in cased and t[-1:].isalnum() and any(c.isdigit() for c in t)]:
+            for tok in [t for t in ctoks if t not in cased and t[-1:].isalnum() and _HAS_DIGIT(t)]:
                 family = generation_family(tok)
                 for term in cased.get(family, ()) if family else ():
                     counts[Term(term.target, term.label, term.weight, generation=True)] += ctoks[tok]

@@ -14,6 +14,7 @@ direction of the deviation. `alarm` is the detector's own decision.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -71,6 +72,7 @@ def season_length(periods: list[str]) -> int:
     return SEASON_LENGTH[granularity(periods[0])] if periods else 1
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure; sparse series ask the same few (k, mean, dispersion) again and again
 def nb_cdf(k: float, mean: float, dispersion: float) -> float:
     """P(Y <= k) for Y negative binomial with the given mean and variance dispersion*mean (Poisson when <= 1).
 
@@ -88,6 +90,7 @@ def nb_cdf(k: float, mean: float, dispersion: float) -> float:
     return float(special.betainc(size, k + 1, size / (size + mean)))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def nb_quantile(q: float, mean: float, dispersion: float) -> float:
     """The smallest integer k with P(Y <= k) >= q (bisection on the cdf)."""
     lo, hi = -1, max(1, int(mean + 10.0 * math.sqrt(max(dispersion, 1.0) * max(mean, 1.0)) + 10))

@@ -65,7 +65,8 @@ class DetectionRun:
 
 
 def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Detector | None = None,
-                  sensitivity: Sensitivity | None = None, progress: Callable[[int], None] | None = None) -> DetectionRun:
+                  sensitivity: Sensitivity | None = None, progress: Callable[[int], None] | None = None,
+                  only: set[str] | None = None) -> DetectionRun:
     """Alarms of every series of df[series, period, count], and the drops withheld as incomplete.
 
     Without `detector`: patent (and paper) series get `default_detector()`,
@@ -80,7 +81,8 @@ def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Dete
     publication lag is allowed for (see `models.detect.lag`) never raises a drop:
     its count is low because documents are still to be published.
 
-    `progress(series judged)` is called after each series.
+    `progress(series judged)` is called after each series. With `only`, just those series are judged; the
+    others serve as technology totals.
     """
     from models.detect.select import default_detector, is_policy_series, policy_detector, share_detector
 
@@ -107,6 +109,8 @@ def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Dete
     series = {str(k): series_from_rows(rows, str(k)) for k, rows in groups.items()}
     judged = 0
     for key, counts in series.items():
+        if only is not None and key not in only:
+            continue
         total = total_key(key)
         if detector is None and total in series and granularity(series[total].index[0]) == granularity(counts.index[0]):
             verdicts = chosen("share", key).detect_share(counts, series[total])
@@ -129,7 +133,7 @@ def run_detection(df: pd.DataFrame, as_of: dt.date | None = None, detector: Dete
 
 
 def detect_counts(df: pd.DataFrame, as_of: dt.date | None = None, detector: Detector | None = None,
-                  sensitivity: Sensitivity | None = None, progress: Callable[[int], None] | None = None
-                  ) -> list[Detection]:
+                  sensitivity: Sensitivity | None = None, progress: Callable[[int], None] | None = None,
+                  only: set[str] | None = None) -> list[Detection]:
     """The alarms (alarm=True) of `run_detection`, by series, period."""
-    return run_detection(df, as_of, detector, sensitivity, progress).alarms
+    return run_detection(df, as_of, detector, sensitivity, progress, only).alarms

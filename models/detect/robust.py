@@ -44,6 +44,10 @@ def theil_sen_slope(y: np.ndarray) -> float:
     return float(np.median((y[j] - y[i]) / (j - i)))
 
 
+_BASELINES: dict[tuple, tuple[float, float]] = {}
+_BASELINES_MAX = 100_000
+
+
 class RobustBaselineDetector:
     """Median + Theil–Sen trend over the last `window` periods, NB threshold at `alpha` per side.
 
@@ -84,6 +88,17 @@ class RobustBaselineDetector:
         return level, slope, sigma
 
     def baseline(self, history: np.ndarray) -> tuple[float, float]:
+        """(expected next value, dispersion) from the history window (memoised: the windows of sparse series,
+        and those the GLR detector refits, repeat)."""
+        key = (self.trend, self.min_trend_history, self.trend_p, self.trim, history.dtype.str, history.tobytes())
+        hit = _BASELINES.get(key)
+        if hit is None:
+            if len(_BASELINES) >= _BASELINES_MAX:
+                _BASELINES.clear()
+            hit = _BASELINES[key] = self._baseline(history)
+        return hit
+
+    def _baseline(self, history: np.ndarray) -> tuple[float, float]:
         """(expected next value, dispersion) from the history window.
 
         Two passes: the second refits on the history with values beyond 2.5

@@ -29,17 +29,18 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# the published layout of the g_ tables, as the tests write them
+from tests.crawlers.patentsview_tables_fixtures import COLUMNS, cell  # noqa: E402
+
 COUNTRIES = ["US"] * 40 + ["KR"] * 15 + ["JP"] * 15 + ["CN"] * 15 + ["DE"] * 6 + ["FR"] * 4 + ["TW"] * 5
 SURNAMES = ["Kim", "Lee", "Park", "Choi", "Smith", "Wang", "Zhang", "Tanaka", "Sato", "Muller", "Garcia", "Nguyen"]
 _CPC = re.compile(r"^[A-HY]\d{2}[A-Z]\d{1,4}/\d{1,6}$")
 
 
-def _q(v) -> str:
-    return "" if v is None else str(v) if isinstance(v, int) else '"' + str(v).replace('"', '""') + '"'
-
-
 def _line(*values) -> bytes:
-    return ("\t".join(_q(v) for v in values) + "\n").encode("utf-8")
+    return ("\t".join(cell(v) for v in values) + "\n").encode("utf-8")
 
 
 def _real(data: Path) -> list[tuple[str, list[str]]]:
@@ -75,22 +76,7 @@ def generate(n: int, data: Path, out: Path, seed: int = 18) -> None:
     def pid(i: int) -> str:
         return str(10_000_000 + i)
 
-    tables = {
-        "g_patent": ["patent_id", "patent_type", "patent_date", "patent_title", "wipo_kind", "num_claims", "withdrawn",
-                     "filename"],
-        "g_patent_abstract": ["patent_id", "patent_abstract"],
-        "g_application": ["application_id", "patent_id", "patent_application_type", "filing_date", "series_code",
-                          "rule_47_flag"],
-        "g_cpc_current": ["patent_id", "cpc_sequence", "cpc_section", "cpc_class", "cpc_subclass", "cpc_group", "cpc_type"],
-        "g_assignee_disambiguated": ["patent_id", "assignee_sequence", "assignee_id",
-                                     "disambig_assignee_individual_name_first", "disambig_assignee_individual_name_last",
-                                     "disambig_assignee_organization", "assignee_type", "location_id"],
-        "g_inventor_disambiguated": ["patent_id", "inventor_sequence", "inventor_id", "disambig_inventor_name_first",
-                                     "disambig_inventor_name_last", "gender_code", "location_id"],
-        "g_location_disambiguated": ["location_id", "disambig_city", "disambig_state", "disambig_country", "latitude",
-                                     "longitude", "county", "state_fips", "county_fips"],
-    }
-    files = {t: member(t, cols) for t, cols in tables.items()}
+    files = {t: member(t, cols) for t, cols in COLUMNS.items()}
     w = {t: f for t, (_, f) in files.items()}
     for c in locations:
         w["g_location_disambiguated"].write(_line(f"loc-{c}", "City", None, c, 0, 0, None, None, None))

@@ -94,9 +94,7 @@ def ingest(input: Annotated[Path | None, typer.Option("--input", help="documents
         config = settings()
         with Store(config.home) as store:
             totals, good = _scan(input, loaded_at, bad, f"ingesting {input.name}", store)
-    except InputError as e:
-        fail(str(e))
-    except StoreError as e:
+    except (InputError, StoreError) as e:
         fail(str(e))
     if skip_bad:
         report_bad(bad, True, "lines")
@@ -181,9 +179,7 @@ def _ingest_patentsview(directory: Path, source: str, cpc_filter: str, skip_bad:
             finally:
                 progress.close()
             stats = tables.stats
-    except InputError as e:
-        fail(str(e))
-    except StoreError as e:
+    except (InputError, StoreError) as e:
         fail(str(e))
     if skip_bad:
         report_bad(bad, True, "rows")

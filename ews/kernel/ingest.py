@@ -6,15 +6,32 @@ must state that one. Patent fields may come nested under `patent` (the stored fo
 the top level of the line (`application_date`, `applicants`, `cpc`, …), the shape bulk
 exports have. A missing `fetched_at` is the time of the load: the store ignores it when it
 compares a document with the stored one.
+
+A line's `line_digest` is stored with the document it made, so a second load of the same file
+recognises the line by its bytes and parses nothing (`Store.documents_of_inputs`).
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from pathlib import Path
 
+from ews.kernel import ids, schema
 from ews.kernel.ids import document_id
 from ews.kernel.schema import Document, PatentInfo
 
 PATENT_FIELDS = tuple(PatentInfo.model_fields)
+
+# The digest covers the code that turns a line into a Document (this module, the schema and the ids): after
+# an upgrade that changes it every line is parsed again, so no stored document is one the running code would
+# not make from its line.
+_CONVERSION = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (ids, schema))
+                             + Path(__file__).read_bytes()).digest()
+
+
+def line_digest(text: str) -> str:
+    """The digest of one input line's text (as `ews.kernel.records.iter_lines` gives it) under this code."""
+    return hashlib.sha256(_CONVERSION + text.encode("utf-8")).hexdigest()[:32]
 
 
 def document_from_record(obj: dict, loaded_at: dt.datetime) -> Document:

@@ -85,6 +85,12 @@ STEPS: list[tuple[str, list[str]]] = [
         "CREATE TABLE IF NOT EXISTS detect_pending (series TEXT PRIMARY KEY) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS stage_state (stage TEXT PRIMARY KEY, body TEXT NOT NULL)",
     ]),
+    # `ews ingest` recognises a line it stored before by its digest, without parsing it again, so re-loading
+    # a bulk file costs a read of its bytes; a crawl that changes a document clears the digest
+    ("the input line each document was loaded from", [
+        "ALTER TABLE documents ADD COLUMN input_digest TEXT",
+        "CREATE INDEX IF NOT EXISTS documents_input_digest ON documents(input_digest) WHERE input_digest IS NOT NULL",
+    ]),
 ]
 
 LATEST = len(STEPS)

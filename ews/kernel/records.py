@@ -102,8 +102,9 @@ def _lost_rest(path: Path, f, lines_read: int, e: Exception) -> str:
     return text + ", how many cannot be known from a truncated stream"
 
 
-def iter_jsonl(path: Path, parse: Callable[[dict], T]) -> Iterator[tuple[int, T | BadRecord]]:
-    """Yield (line number, parsed record or BadRecord); blank lines are skipped."""
+def iter_lines(path: Path) -> Iterator[tuple[int, str | BadRecord]]:
+    """Yield (line number, the line's text stripped, or BadRecord) for each non-blank line of a JSON Lines file
+    (gzip or plain): a line too long, not UTF-8, or a damaged stream is a BadRecord."""
     name = str(path)
     with open_binary(path) as f:
         lineno = 0
@@ -127,28 +128,35 @@ def iter_jsonl(path: Path, parse: Callable[[dict], T]) -> Iterator[tuple[int, T 
                 yield lineno, BadRecord(name, lineno, f"not UTF-8: byte {e.start} ({raw[e.start:e.start+1]!r})")
                 continue
             text = text.lstrip("\ufeff").strip()
-            if not text:
-                continue
-            try:
-                obj: Any = json.loads(text)
-            except json.JSONDecodeError as e:
-                yield lineno, BadRecord(name, lineno, f"not JSON: {e.msg} at column {e.colno}")
-                continue
-            except RecursionError:
-                yield lineno, BadRecord(name, lineno, "not JSON this reader accepts: nested too deeply")
-                continue
-            except ValueError as e:  # an integer of thousands of digits (Python's conversion limit)
-                yield lineno, BadRecord(name, lineno, f"not JSON this reader accepts: {str(e).split(';')[0]}")
-                continue
-            if not isinstance(obj, dict):
-                yield lineno, BadRecord(name, lineno, f"not a JSON object: got {type(obj).__name__}")
-                continue
-            try:
-                yield lineno, parse(obj)
-            except ValidationError as e:
-                yield lineno, BadRecord(name, lineno, _validation_problem(e))
-            except ValueError as e:
-                yield lineno, BadRecord(name, lineno, f"invalid record: {e}")
+            if text:
+                yield lineno, text
+
+
+def parse_json_line(name: str, lineno: int, text: str, parse: Callable[[dict], T]) -> T | BadRecord:
+    """One line's text (from `iter_lines`) as a JSON object given to `parse`, or the BadRecord saying why not."""
+    try:
+        obj: Any = json.loads(text)
+    except json.JSONDecodeError as e:
+        return BadRecord(name, lineno, f"not JSON: {e.msg} at column {e.colno}")
+    except RecursionError:
+        return BadRecord(name, lineno, "not JSON this reader accepts: nested too deeply")
+    except ValueError as e:  # an integer of thousands of digits (Python's conversion limit)
+        return BadRecord(name, lineno, f"not JSON this reader accepts: {str(e).split(';')[0]}")
+    if not isinstance(obj, dict):
+        return BadRecord(name, lineno, f"not a JSON object: got {type(obj).__name__}")
+    try:
+        return parse(obj)
+    except ValidationError as e:
+        return BadRecord(name, lineno, _validation_problem(e))
+    except ValueError as e:
+        return BadRecord(name, lineno, f"invalid record: {e}")
+
+
+def iter_jsonl(path: Path, parse: Callable[[dict], T]) -> Iterator[tuple[int, T | BadRecord]]:
+    """Yield (line number, parsed record or BadRecord); blank lines are skipped."""
+    name = str(path)
+    for lineno, text in iter_lines(path):
+        yield lineno, text if isinstance(text, BadRecord) else parse_json_line(name, lineno, text, parse)
 
 
 def read_jsonl(path: Path, model: type[BaseModel]) -> ReadResult:

@@ -157,38 +157,59 @@ class Store:
             yield dict(zip(("id", "source", "url", "fetched_at"), row))
 
     # documents -------------------------------------------------------------
-    def upsert_documents(self, docs: Iterable[Document]) -> dict[str, int]:
+    def upsert_documents(self, docs: Iterable[Document], input_digests: Iterable[str | None] | None = None
+                         ) -> dict[str, int]:
         """Insert or update by id; a document whose content is unchanged is left as it is. A changed document
-        that is tagged counts in its series by its new content at once (`ews.kernel.members`)."""
+        that is tagged counts in its series by its new content at once (`ews.kernel.members`).
+        `input_digests`, one per document (`ews ingest`), records the input line each came from; a document
+        written without one (a crawl) forgets the line it was loaded from."""
         from ews.kernel.members import member_rows, replace_members
 
         counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+        docs = list(docs)
+        digests = list(input_digests) if input_digests is not None else [None] * len(docs)
+        if len(digests) != len(docs):
+            raise ValueError(f"{len(digests)} input digests for {len(docs)} documents")
         with self.transaction() as c:
-            for d in docs:
-                row = c.execute("SELECT content_hash, body FROM documents WHERE id=?", (d.id,)).fetchone()
+            for d, digest in zip(docs, digests):
+                row = c.execute("SELECT content_hash, body, input_digest FROM documents WHERE id=?",
+                                (d.id,)).fetchone()
                 body = d.model_dump_json()
                 if row is None:
                     counts["inserted"] += 1
                 elif row[0] == d.content_hash and _same_except_fetch(row[1], d):
                     counts["unchanged"] += 1
+                    if digest is not None and row[2] != digest:
+                        c.execute("UPDATE documents SET input_digest=? WHERE id=?", (digest, d.id))
                     continue
                 else:
                     counts["updated"] += 1
                 date = document_date(d)
                 c.execute(
-                    "INSERT INTO documents (id, source, kind, published, content_hash, body, updated_at, date) "
-                    "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                    "INSERT INTO documents (id, source, kind, published, content_hash, body, updated_at, date, "
+                    "input_digest) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
                     "source=excluded.source, kind=excluded.kind, published=excluded.published, "
                     "content_hash=excluded.content_hash, body=excluded.body, updated_at=excluded.updated_at, "
-                    "date=excluded.date",
+                    "date=excluded.date, input_digest=excluded.input_digest",
                     (d.id, d.source, d.kind, d.published.isoformat() if d.published else None,
-                     d.content_hash, body, _now(), date.isoformat() if date else None),
+                     d.content_hash, body, _now(), date.isoformat() if date else None, digest),
                 )
                 if row is not None:
                     tag = c.execute("SELECT body FROM tagged WHERE doc_id=?", (d.id,)).fetchone()
                     if tag is not None:
                         replace_members(c, d.id, member_rows(d, TaggedDocument.model_validate_json(tag[0])))
         return counts
+
+    def documents_of_inputs(self, digests: Iterable[str]) -> dict[str, str]:
+        """The stored documents made from these input lines (`ews.kernel.ingest.line_digest`): digest → id."""
+        found: dict[str, str] = {}
+        wanted = list(dict.fromkeys(digests))
+        for i in range(0, len(wanted), 500):  # under SQLite's limit of bound parameters
+            part = wanted[i:i + 500]
+            found.update(self._conn.execute(
+                f"SELECT input_digest, id FROM documents WHERE input_digest IN ({','.join('?' * len(part))})",
+                part).fetchall())
+        return found
 
     def has_document(self, doc_id: str) -> bool:
         return self._conn.execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone() is not None

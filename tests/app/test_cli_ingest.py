@@ -113,3 +113,74 @@ def test_a_damaged_gzip_stores_nothing_or_with_skip_bad_what_came_before_and_say
     with Store(ews_home) as store:
         n = store.count_documents()
     assert 0 < n < 3000
+
+
+def _parsed_lines(monkeypatch) -> list[int]:
+    """The line numbers `ews ingest` parses (turns into documents), recorded as it runs."""
+    import ews.kernel.records as records
+
+    parsed: list[int] = []
+    real = records.parse_json_line
+
+    def counting(name, lineno, text, parse):
+        parsed.append(lineno)
+        return real(name, lineno, text, parse)
+
+    monkeypatch.setattr(records, "parse_json_line", counting)
+    return parsed
+
+
+def test_a_second_load_parses_only_the_lines_it_has_not_stored(tmp_path, ews_home, monkeypatch):
+    first = [_patent(i) for i in range(1, 6)]
+    ews("ingest", "--input", str(_jsonl(tmp_path / "a.jsonl.gz", first, gz=True)))
+    parsed = _parsed_lines(monkeypatch)
+    r = ews("ingest", "--input", str(_jsonl(tmp_path / "a.jsonl.gz", first, gz=True)))
+    assert r.returncode == 0 and "0 new, 0 updated, 5 unchanged" in r.stderr, r.stderr
+    assert parsed == []
+    # the file grows and one line changes: only those are parsed (twice: the checking pass, then the load)
+    grown = first[:2] + [_patent(3, title="Memory cell, corrected")] + first[3:] + [_patent(6)]
+    r = ews("ingest", "--input", str(_jsonl(tmp_path / "b.jsonl", grown)))
+    assert r.returncode == 0 and "1 new, 1 updated, 4 unchanged" in r.stderr, r.stderr
+    assert parsed == [3, 6, 3, 6]
+    with Store(ews_home) as store:
+        titles = {d.source_key: d.title for d in store.iter_documents()}
+    assert titles["US0000003"] == "Memory cell, corrected" and titles["US0000006"] == "Memory cell 6"
+
+
+def test_a_known_line_beside_a_bad_one_stores_nothing_and_a_known_line_twice_is_a_duplicate(tmp_path, ews_home):
+    ews("ingest", "--input", str(_jsonl(tmp_path / "a.jsonl", [_patent(1)])))
+    r = ews("ingest", "--input", str(_jsonl(tmp_path / "b.jsonl", [_patent(1), _patent(2), "{not json"])))
+    assert r.returncode == 2 and f"{tmp_path / 'b.jsonl'}:3: not JSON" in r.stderr, r.stderr
+    r = ews("ingest", "--input", str(_jsonl(tmp_path / "c.jsonl", [_patent(1), _patent(1)])))
+    assert r.returncode == 2 and f"{tmp_path / 'c.jsonl'}:2: duplicate id" in r.stderr, r.stderr
+    with Store(ews_home) as store:
+        assert store.count_documents() == 1
+
+
+def test_a_document_a_crawl_changed_is_restored_from_its_line(tmp_path, ews_home, monkeypatch):
+    from ews.kernel.ingest import document_from_record
+
+    src = _jsonl(tmp_path / "a.jsonl", [_patent(1)])
+    ews("ingest", "--input", str(src))
+    with Store(ews_home) as store:  # a crawl writes a newer version of the document (no input line)
+        doc = next(store.iter_documents())
+        assert store.upsert_documents([doc.model_copy(update={"title": "Crawled title"})])["updated"] == 1
+    parsed = _parsed_lines(monkeypatch)
+    r = ews("ingest", "--input", str(src))
+    assert r.returncode == 0 and "0 new, 1 updated" in r.stderr and parsed == [1, 1], r.stderr
+    with Store(ews_home) as store:
+        assert [d.title for d in store.iter_documents()] == ["Memory cell 1"]
+    assert document_from_record(_patent(1), doc.fetched_at).content_hash == doc.content_hash
+
+
+def test_other_conversion_code_parses_every_line_again(tmp_path, ews_home, monkeypatch):
+    import ews.kernel.ingest as ingest
+
+    src = _jsonl(tmp_path / "a.jsonl", [_patent(1), _patent(2)])
+    ews("ingest", "--input", str(src))
+    parsed = _parsed_lines(monkeypatch)
+    monkeypatch.setattr(ingest, "_CONVERSION", b"the schema of a later release")
+    r = ews("ingest", "--input", str(src))
+    assert r.returncode == 0 and "0 new, 0 updated, 2 unchanged" in r.stderr and parsed == [1, 2, 1, 2], r.stderr
+    parsed.clear()
+    assert ews("ingest", "--input", str(src)).returncode == 0 and parsed == []

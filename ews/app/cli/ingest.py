@@ -5,6 +5,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Annotated
 
@@ -13,29 +14,49 @@ import typer
 from ews.app.cli._app import app, err, fail, report_bad, settings
 
 BATCH = 2000               # documents per store transaction: bounded memory whatever the file's size
+LOOKUP = 1000              # lines whose digests are looked up in the store in one query
 PROGRESS_EVERY = 50_000    # lines between two plain progress lines when stderr is not a terminal
 
 
-def _records(path: Path, loaded_at: dt.datetime, bad: list) -> Iterator:
-    """The good documents of `path`, in order; bad lines (and second lines of an id) appended to `bad`."""
-    from ews.kernel.ingest import document_from_record
-    from ews.kernel.records import BadRecord, iter_jsonl
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(items, size)):
+        yield chunk
 
+
+def _records(path: Path, loaded_at: dt.datetime, bad: list, store) -> Iterator[tuple[int, object, str]]:
+    """(line, document, digest) for the good lines of `path`, in order; a line the store holds a document of
+    (the same digest) is not parsed again and comes with None. Bad lines (and second lines of an id) are
+    appended to `bad`."""
+    from ews.kernel.ingest import document_from_record, line_digest
+    from ews.kernel.records import BadRecord, iter_lines, parse_json_line
+
+    name = str(path)
     first_line: dict[str, int] = {}
-    for line, rec in iter_jsonl(path, lambda obj: document_from_record(obj, loaded_at)):
-        if isinstance(rec, BadRecord):
-            bad.append(rec)
-            continue
-        seen = first_line.setdefault(rec.id, line)
-        if seen != line:
-            bad.append(BadRecord(str(path), line, f"duplicate id {rec.id!r}: already on line {seen}"))
-            continue
-        yield line, rec
+    for chunk in _chunks(iter_lines(path), LOOKUP):
+        digests = {line: line_digest(text) for line, text in chunk if not isinstance(text, BadRecord)}
+        known = store.documents_of_inputs(digests.values())
+        for line, text in chunk:
+            if isinstance(text, BadRecord):
+                bad.append(text)
+                continue
+            digest = digests[line]
+            doc, doc_id = None, known.get(digest)
+            if doc_id is None:
+                doc = parse_json_line(name, line, text, lambda obj: document_from_record(obj, loaded_at))
+                if isinstance(doc, BadRecord):
+                    bad.append(doc)
+                    continue
+                doc_id = doc.id
+            seen = first_line.setdefault(doc_id, line)
+            if seen != line:
+                bad.append(BadRecord(name, line, f"duplicate id {doc_id!r}: already on line {seen}"))
+                continue
+            yield line, doc, digest
 
 
-def _scan(path: Path, loaded_at: dt.datetime, bad: list, what: str, store=None) -> tuple[Counter, int]:
-    """Read `path` once; with a store, write its good documents in batches. Returns the store's counts and
-    the number of good documents."""
+def _scan(path: Path, loaded_at: dt.datetime, bad: list, what: str, store, write: bool) -> tuple[Counter, int]:
+    """Read `path` once; if `write`, store its good documents in batches. Returns the store's counts and the
+    number of good documents."""
     from ews.app.progress import Progress
 
     totals: Counter = Counter()
@@ -44,16 +65,19 @@ def _scan(path: Path, loaded_at: dt.datetime, bad: list, what: str, store=None) 
     progress = Progress.for_console(err, transient=True, final_lines=False)
     task = progress.task(what, unit="lines", every=PROGRESS_EVERY)
     try:
-        for line, doc in _records(path, loaded_at, bad):
+        for line, doc, digest in _records(path, loaded_at, bad, store):
             good += 1
-            if store is not None:
-                batch.append(doc)
+            if write:
+                if doc is None:
+                    totals["unchanged"] += 1
+                else:
+                    batch.append((doc, digest))
                 if len(batch) >= BATCH:
-                    totals.update(store.upsert_documents(batch))
+                    totals.update(store.upsert_documents(*zip(*batch)))
                     batch = []
             task.update(line)
-        if store is not None and batch:
-            totals.update(store.upsert_documents(batch))
+        if write and batch:
+            totals.update(store.upsert_documents(*zip(*batch)))
     finally:
         task.finish()
         progress.close()
@@ -84,16 +108,16 @@ def ingest(input: Annotated[Path | None, typer.Option("--input", help="documents
         return
     loaded_at = dt.datetime.now(dt.UTC)
     bad: list = []
+    config = settings()
     try:
-        if not skip_bad:  # the whole file is checked first, so a bad line stores nothing
-            _, good = _scan(input, loaded_at, bad, f"checking {input.name}")
-            report_bad(bad, False, "lines")
-            if not good:
-                fail(f"{input}: no documents to ingest (the file is empty)")
-            bad = []
-        config = settings()
         with Store(config.home) as store:
-            totals, good = _scan(input, loaded_at, bad, f"ingesting {input.name}", store)
+            if not skip_bad:  # the whole file is checked first, so a bad line stores nothing
+                _, good = _scan(input, loaded_at, bad, f"checking {input.name}", store, write=False)
+                report_bad(bad, False, "lines")
+                if not good:
+                    fail(f"{input}: no documents to ingest (the file is empty)")
+                bad = []
+            totals, good = _scan(input, loaded_at, bad, f"ingesting {input.name}", store, write=True)
     except (InputError, StoreError) as e:
         fail(str(e))
     if skip_bad:

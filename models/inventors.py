@@ -38,11 +38,16 @@ first foreign filing>)`.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import re
+import sqlite3
+import tempfile
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby, islice
+from pathlib import Path
 
 from ews.kernel.names import normalise_applicant
 from ews.kernel.schema import Document, Signal, TaggedDocument
@@ -357,16 +362,54 @@ def detect_inventor_moves(documents: Iterable[Document], tagged: Iterable[Tagged
 
 
 def detect_inventor_moves_in(pairs: Callable[[], Iterable[tuple[Document, TaggedDocument]]],
-                             min_prior: int = 2) -> list[Signal]:
-    """As `detect_inventor_moves`, on (document, tagging) pairs read twice from `pairs()` (a store's stream):
-    first the name keys with at least `min_prior` Korean filings, then only their mentions are kept. A key
-    with fewer cannot hold a person with a Korean history, so the moves are the same, and memory grows with
-    the Korean inventors' mentions, not with the store."""
-    home: Counter[str] = Counter(m.key for m in _pair_mentions(pairs()) if m.home)
-    candidates = {k for k, n in home.items() if n >= min_prior}
-    del home
-    mentions = list(_pair_mentions(pairs(), candidates)) if candidates else []
-    return _signals(find_moves([], [], min_prior=min_prior, mentions=mentions))
+                             min_prior: int = 2, spill_dir: Path | str | None = None) -> list[Signal]:
+    """As `detect_inventor_moves`, on (document, tagging) pairs read once from `pairs()` (a store's stream).
+    Persons are found per name key (`find_moves` never looks across keys), so the mentions are spilled to a
+    temporary SQLite file in `spill_dir` and read back one key at a time, only the keys with at least
+    `min_prior` Korean filings: memory holds one name's mentions, whatever the size of the store."""
+    moves: list[Move] = []
+    with _MentionSpill(spill_dir) as spill:
+        spill.add(_pair_mentions(pairs()))
+        for mentions in spill.keys_with_home(min_prior):
+            moves += find_moves([], [], min_prior=min_prior, mentions=mentions)
+    return _signals(moves)
+
+
+class _MentionSpill:
+    """Mentions on disk, read back grouped by name key (a file of this process's own pickles, never input)."""
+
+    BATCH = 5000
+
+    def __init__(self, directory: Path | str | None) -> None:
+        if directory is not None:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+        self._dir = tempfile.TemporaryDirectory(prefix="inventor-mentions-", dir=directory)
+        self._db = sqlite3.connect(Path(self._dir.name) / "mentions.sqlite", isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("CREATE TABLE m (key TEXT NOT NULL, home INTEGER NOT NULL, body BLOB NOT NULL)")
+
+    def add(self, mentions: Iterable[Mention]) -> None:
+        rows = ((m.key, int(m.home), pickle.dumps(m, pickle.HIGHEST_PROTOCOL)) for m in mentions)
+        self._db.execute("BEGIN")
+        while chunk := list(islice(rows, self.BATCH)):
+            self._db.executemany("INSERT INTO m VALUES (?,?,?)", chunk)
+        self._db.execute("COMMIT")
+
+    def keys_with_home(self, min_home: int) -> Iterator[list[Mention]]:
+        """The mentions of each key with at least `min_home` Korean ones, one key at a time, in key order."""
+        rows = self._db.execute(
+            "SELECT key, body FROM m WHERE key IN (SELECT key FROM m GROUP BY key HAVING SUM(home) >= ?) "
+            "ORDER BY key", (min_home,))
+        for _key, group in groupby(rows, key=lambda r: r[0]):
+            yield [pickle.loads(body) for _, body in group]
+
+    def __enter__(self) -> _MentionSpill:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._db.close()
+        self._dir.cleanup()
 
 
 def _signals(moves: list[Move]) -> list[Signal]:

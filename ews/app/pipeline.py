@@ -145,7 +145,8 @@ def detect_and_alert(store: Store, alert_store: AlertStore, as_of: dt.date | Non
                         if d.alarm and d.direction is not None]
             task.update(i + len(batch), note=f"{len(signals):,} flags")
     if everything or series:  # a tagged document changed: inventors may have moved
-        signals += detect_inventor_moves_in(lambda: store.iter_tagged_documents(kind="patent"))
+        signals += detect_inventor_moves_in(lambda: store.iter_tagged_documents(kind="patent"),
+                                            spill_dir=store.home / "tmp")
     signals += [s.signal() for s in silent_sources(store)]
     result = alert_store.record(alerts_from_signals(signals, store=store, as_of=as_of))
     store.detected(as_of, state)

@@ -166,3 +166,32 @@ def test_pipeline_wiring_is_idempotent_through_the_store(tmp_path):
         again = store.upsert_alerts(alerts_from_signals(detect_inventor_moves(store.iter_documents(), store.iter_tagged())))
         assert again == {"inserted": 0, "updated": 1}
         assert [(x.series, x.status) for x in store.list_alerts()] == [("inventor:KIM JAEWON", "triaged")]
+
+
+def test_the_spilled_stream_finds_the_moves_of_the_lists_whatever_the_number_of_names(tmp_path):
+    """`detect_inventor_moves_in` reads the pairs once and judges one name key at a time from disk: the same
+    signals as `detect_inventor_moves` on the lists, for movers among many other names."""
+    import random
+
+    from models.inventors import detect_inventor_moves_in
+
+    rng = random.Random(7)
+    GIVEN = [a + b for a in ("Min", "Ji", "Seo", "Hyun", "Tae", "Woo") for b in ("jun", "ho", "yeon", "bin", "su",
+                                                                           "won", "hee", "kyu", "rim", "chan")]
+    pairs = mover_history(coinventor_abroad="Wei Wang")
+    for i in range(400):  # Korean and foreign inventors of many names, some sharing co-inventors across borders
+        home = bool(i % 3)
+        when = f"{2015 + i % 4 + (0 if home else 4)}-0{1 + i % 9}-1{i % 10}"
+        who = [(f"{GIVEN[rng.randrange(60)]} Park", "KR" if home else "CN"),
+               (f"{GIVEN[rng.randrange(30)]} Choi", "KR" if home else "CN")]
+        pairs.append(patent(when, [SAMSUNG] if home else [CXMT], who, tech="semi.memory" if i % 2 else None))
+    docs, tags = zip(*pairs)
+    expected = detect_inventor_moves(list(docs), list(tags))
+    reads = []
+
+    def stream():
+        reads.append(1)
+        return iter(pairs)
+    spilled = detect_inventor_moves_in(stream, spill_dir=tmp_path / "spill")
+    assert len(expected) > 10 and [s.model_dump() for s in spilled] == [s.model_dump() for s in expected]
+    assert reads == [1] and list((tmp_path / "spill").iterdir()) == []  # read once; the spill file is gone

@@ -10,6 +10,7 @@ re-running a stage never duplicates a record.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import gzip
 import hashlib
 import json
@@ -42,6 +43,21 @@ def immediate_transaction(conn: sqlite3.Connection):
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+@contextmanager
+def _openers_in_turn(lock_path: Path):
+    try:
+        lock = open(lock_path, "a")  # noqa: SIM115 - held across the yield
+    except OSError:  # a read-only data directory has no writer to race with
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class SideTable:
@@ -84,7 +100,10 @@ class Store:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
-        self.migrated_from = migrate(self._conn, self.db_path)
+        # Openers take turns: switching a rollback-journal database to WAL needs an exclusive lock that
+        # SQLite may refuse at once (no busy wait) while another opener is mid-migration.
+        with _openers_in_turn(self.home / "ews.sqlite.open-lock"):
+            self.migrated_from = migrate(self._conn, self.db_path)
 
     @classmethod
     def from_settings(cls, settings) -> Store:

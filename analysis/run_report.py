@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import io
 from collections import Counter
 from pathlib import Path
@@ -59,10 +60,24 @@ def technology_counts(counts: pd.DataFrame) -> pd.DataFrame:
     return out.groupby(["technology", "period"], as_index=False)["count"].sum()
 
 
+@functools.cache
+def _korean_fonts_known() -> None:
+    """Matplotlib lists the system's fonts once and caches the list; a CJK font installed after that (by
+    `make os-packages`) stays unknown and Korean labels turn into boxes. Add such fonts to the list."""
+    from matplotlib import font_manager
+
+    if {f.name for f in font_manager.fontManager.ttflist} & set(CJK_FONTS[:-1]):
+        return
+    for path in font_manager.findSystemFonts():
+        if any(mark in Path(path).name for mark in ("CJK", "Nanum", "malgun")):
+            font_manager.fontManager.addfont(path)
+
+
 def _figure(width: float, height: float):
     from matplotlib import rcParams
     from matplotlib.figure import Figure  # the object API needs no pyplot state and no display
 
+    _korean_fonts_known()
     rcParams["font.family"] = "sans-serif"
     rcParams["font.sans-serif"] = CJK_FONTS + list(rcParams["font.sans-serif"])
     fig = Figure(figsize=(width, height), dpi=100)

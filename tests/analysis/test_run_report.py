@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import pandas as pd
+import pytest
+from matplotlib import font_manager
 
 from alerts.build import alerts_from_detections
 from analysis.run_report import write_report
@@ -101,3 +104,14 @@ def test_report_stops_at_the_cut_off_and_shades_incomplete_months(tmp_path, monk
     html = write_report(store, tmp_path / "out").read_text(encoding="utf-8")
     assert "Data cut-off: <strong>2023-09-30</strong>" in html and "incomplete" in html
     assert seen == {"cutoff": dt.date(2023, 9, 30), "shaded": True}
+
+
+def test_korean_labels_are_drawn_with_a_korean_font_when_the_system_has_one(tmp_path):
+    """A CJK font installed after matplotlib listed the fonts (the usual order on a new machine) is still
+    used: no Hangul glyph falls back to a font without it."""
+    if not any("CJK" in p or "Nanum" in p for p in font_manager.findSystemFonts()):
+        pytest.skip("no CJK font on this machine (make os-packages installs one)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        write_report(_store(tmp_path), tmp_path / "out")
+    assert not [w for w in caught if "missing from font" in str(w.message)]

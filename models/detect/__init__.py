@@ -13,6 +13,7 @@ from models.detect.ears import EARSC1Detector, EARSC2Detector, EARSC3Detector
 from models.detect.farrington import FarringtonFlexibleDetector
 from models.detect.farrington_r import FarringtonFlexibleReference
 from models.detect.glr import GLRShiftDetector
+from models.detect.holt import RobustHoltDetector
 from models.detect.loglinear import LogLinearDetector
 from models.detect.robust import RobustBaselineDetector
 from models.detect.select import AutoDetector, default_detector, is_policy_series, policy_detector, yearly_detector
@@ -20,14 +21,15 @@ from models.detect.sensitivity import Sensitivity, SensitivityError, load_sensit
 from models.detect.share import ApplicantShareDetector, ShareShiftDetector
 
 __all__ = ["AgreementDetector", "Detector", "LowCountGuard", "EARSC1Detector", "EARSC2Detector", "EARSC3Detector",
-           "FarringtonFlexibleDetector", "FarringtonFlexibleReference", "GLRShiftDetector", "LogLinearDetector", "detect_counts", "run_detection", "DetectionRun", "Sensitivity", "SensitivityError", "load_sensitivity", "rescaled", "ShareShiftDetector", "ApplicantShareDetector", "series_from_rows", "RobustBaselineDetector",
+           "FarringtonFlexibleDetector", "FarringtonFlexibleReference", "GLRShiftDetector", "RobustHoltDetector", "LogLinearDetector", "detect_counts", "run_detection", "DetectionRun", "Sensitivity", "SensitivityError", "load_sensitivity", "rescaled", "ShareShiftDetector", "ApplicantShareDetector", "series_from_rows", "RobustBaselineDetector",
            "AutoDetector", "default_detector", "yearly_detector", "policy_detector", "is_policy_series"]
 
 
 def all_detectors() -> list[Detector]:
     """One instance of every detector class with its default settings (the contract test runs them all)."""
     return [RobustBaselineDetector(), LogLinearDetector(), FarringtonFlexibleDetector(), GLRShiftDetector(), EARSC1Detector(),
-            EARSC2Detector(), EARSC3Detector(), *reference_detectors(b=2), yearly_detector(), default_detector()]
+            EARSC2Detector(), EARSC3Detector(), *reference_detectors(b=2), RobustHoltDetector(), yearly_detector(),
+            default_detector()]
 
 
 def reference_detectors(b: int = 5) -> list[Detector]:

@@ -35,6 +35,19 @@ POLICY_PLACES = ["KR", "US", "EU", "JP", "CN", "GB"]
 SURNAMES = ["KIM", "LEE", "PARK", "CHOI", "SMITH", "WANG", "ZHANG", "TANAKA", "SATO", "MULLER", "GARCIA", "NGUYEN",
             "JOHNSON", "BROWN", "LI", "CHEN", "SUZUKI", "SCHMIDT", "JUNG", "KANG"]
 
+# Given names spelt only with letters the inventor name key keeps as they are (it drops digits and folds
+# spellings such as k/g, l/r, oo/u), so that the 200,000 generated inventors are 200,000 distinct keys.
+_CONSONANTS, _VOWELS = "BDFGHJMNRVZ", "AEIOU"
+_SYLLABLES = [c + v for c in _CONSONANTS for v in _VOWELS]
+
+
+def inventor_name(k: int) -> str:
+    given, rest = "", k // len(SURNAMES)
+    for _ in range(3):
+        rest, i = divmod(rest, len(_SYLLABLES))
+        given += _SYLLABLES[i]
+    return f"{SURNAMES[k % len(SURNAMES)]} {given}"
+
 
 def _rss_mb() -> float:
     with open("/proc/self/status") as f:
@@ -114,7 +127,7 @@ def generate(n: int, data: Path, out: Path, seed: int = 18) -> None:
             else:
                 p = patents[int(rng.integers(len(patents)))]
                 name, country = applicants[int(zipf[i])]
-                inventors = [{"name": f"{SURNAMES[int(k) % 20]} GIVEN{int(k):06d}", "country": country}
+                inventors = [{"name": inventor_name(int(k)), "country": country}
                              for k in rng.integers(0, 200_000, size=int(rng.integers(1, 4)))]
                 words = p["abstract"].split()
                 rec = {"source": "bench.uspto", "source_key": f"US{i:08d}", "kind": "patent",

@@ -41,9 +41,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import hashlib
 import os
 import re
 import sqlite3
+import sys
 import zipfile
 import zlib
 from collections import defaultdict
@@ -51,9 +53,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crawlers.parsers import base, patentsview
 from crawlers.parsers.base import RECORD_ERRORS, HostileInput, PageContext, validation_summary
 from crawlers.parsers.patent_xml import MAX_LINE_BYTES, MAX_MEMBER_BYTES, MAX_RATIO, CappedMember
 from crawlers.parsers.patentsview import patent_to_document
+from ews.kernel.ingest import conversion_digest
 from ews.kernel.records import BadRecord, InputError
 from ews.kernel.schema import Document, normalize_cpc
 
@@ -323,6 +327,20 @@ class PatentsViewTables:
         for suffix in ("", "-journal", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self.db_path}{suffix}")
+
+    def digest(self, load_settings: str) -> str:
+        """What loading these tables makes, as a digest: another byte in any table, another reader (this
+        module, the PatentsView converter, the kernel's conversion) or other `load_settings` (the caller's
+        source, filter, …) give another digest. Whole files are hashed: a load reads them whole anyway."""
+        h = hashlib.sha256(conversion_digest(sys.modules[__name__], patentsview, base))
+        h.update(load_settings.encode("utf-8"))
+        for name, path in sorted(self.tables.items()):
+            try:
+                with open(path, "rb") as f:
+                    h.update(f"\n{name}\n".encode() + hashlib.file_digest(f, "sha256").digest())
+            except OSError as e:
+                raise InputError(f"{path}: cannot be read ({e.strerror or e})") from None
+        return h.hexdigest()[:32]
 
     # ---- staging ---------------------------------------------------------------------------------------
     def stage(self, bad: list, progress: Callable[[str, int], None] | None = None) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
+from types import ModuleType
 
 from ews.kernel import ids, schema
 from ews.kernel.ids import document_id
@@ -22,11 +23,15 @@ from ews.kernel.schema import Document, PatentInfo
 
 PATENT_FIELDS = tuple(PatentInfo.model_fields)
 
-# The digest covers the code that turns a line into a Document (this module, the schema and the ids): after
-# an upgrade that changes it every line is parsed again, so no stored document is one the running code would
-# not make from its line.
-_CONVERSION = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (ids, schema))
-                             + Path(__file__).read_bytes()).digest()
+def conversion_digest(*readers: ModuleType) -> bytes:
+    """A fingerprint of the code that turns input into Documents: the ids, the schema, this module and the
+    `readers` of another input layout. Input digests include it: after an upgrade that changes that code every
+    input is read again, so no stored document is one the running code would not make from its input."""
+    return hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (ids, schema, *readers))
+                          + Path(__file__).read_bytes()).digest()
+
+
+_CONVERSION = conversion_digest()
 
 
 def line_digest(text: str) -> str:

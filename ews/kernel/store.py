@@ -230,6 +230,10 @@ class Store:
                 part).fetchall())
         return found
 
+    def count_documents_of_input(self, digest: str) -> int:
+        """How many stored documents still hold the content one input (`input_digests`) gave them."""
+        return self._conn.execute("SELECT COUNT(*) FROM documents WHERE input_digest = ?", (digest,)).fetchone()[0]
+
     def has_document(self, doc_id: str) -> bool:
         return self._conn.execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone() is not None
 

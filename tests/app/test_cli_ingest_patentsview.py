@@ -36,11 +36,42 @@ def test_ingest_stores_the_patents_under_the_api_source_and_twice_changes_nothin
     assert docs["10000004"].patent.application_date is None
     with Store(ews_home) as store:
         before = store.connection.execute("SELECT id, updated_at FROM documents ORDER BY id").fetchall()
-    r = ews("ingest", "--patentsview", str(d), "--cpc-filter", "none")
+    r = ews("ingest", "--patentsview", str(d), "--cpc-filter", "none", "--reload")
     assert r.returncode == 0 and "0 new, 0 updated, 4 unchanged" in r.stderr, r.stderr
     with Store(ews_home) as store:
         assert store.connection.execute("SELECT id, updated_at FROM documents ORDER BY id").fetchall() == before
     assert not list((ews_home / "bulk-tmp").iterdir())  # the staging file is removed
+
+
+def _load(d, *more):
+    return ews("ingest", "--patentsview", str(d), "--cpc-filter", "none", *more)
+
+
+def test_the_same_tables_again_are_not_read_unless_they_or_their_documents_changed(tmp_path, ews_home):
+    """A second load of the very tables (same bytes, code and settings) reads nothing; a document a crawl
+    changed since, a table that changed, another filter or --reload read them again."""
+    d = small_tables(tmp_path / "pv")
+    assert _load(d).returncode == 0
+    r = _load(d)
+    assert r.returncode == 0 and "nothing to load" in r.stderr and "4 documents, none changed since" in r.stderr, r.stderr
+    assert "ingested" not in r.stderr
+
+    with Store(ews_home) as store:  # a crawl updates one patent: the next load restores it from the tables
+        doc = next(x for x in store.iter_documents() if x.source_key == "10000002")
+        store.upsert_documents([doc.model_copy(update={"title": "changed by a crawl"})])
+    r = _load(d)
+    assert r.returncode == 0 and "0 new, 1 updated, 3 unchanged" in r.stderr, r.stderr
+    assert _stored(ews_home)["10000002"].title != "changed by a crawl"
+    assert "nothing to load" in _load(d).stderr
+
+    r = ews("ingest", "--patentsview", str(d), "--cpc-filter", "taxonomy")
+    assert "nothing to load" not in r.stderr and "ingested" in r.stderr, r.stderr
+    write_zip(d, "g_patent", tsv("g_patent", [patent_row("10000001", "2018-06-19", "Charge trap memory cell"),
+                                              patent_row("10000009", "2019-01-08", "Solid electrolyte")]))
+    r = _load(d)
+    assert r.returncode == 0 and "1 new" in r.stderr, r.stderr
+    r = _load(d, "--reload")
+    assert "ingested" in r.stderr and "0 new, 0 updated" in r.stderr, r.stderr
 
 
 def test_the_cpc_filter_keeps_the_monitored_classes(tmp_path, ews_home):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -95,7 +96,10 @@ def ingest(input: Annotated[Path | None, typer.Option("--input", help="documents
            cpc_filter: Annotated[str, typer.Option("--cpc-filter", help="with --patentsview: keep patents of the "
                                                                         "taxonomy's classes (taxonomy), all (none), or "
                                                                         "of these comma-separated class prefixes")] = "taxonomy",
-           skip_bad: Annotated[bool, typer.Option("--skip-bad", help="store the good lines, skip the bad ones and report them")] = False) -> None:
+           skip_bad: Annotated[bool, typer.Option("--skip-bad", help="store the good lines, skip the bad ones and report them")] = False,
+           reload: Annotated[bool, typer.Option("--reload", help="with --patentsview: read the tables again even when "
+                                                                 "these very tables were loaded before and no "
+                                                                 "document of theirs changed since")] = False) -> None:
     """Load documents into the store (bulk history); ids are derived from source and source key, so loading
     a file twice changes nothing. Without --skip-bad a file with a bad line stores nothing."""
     from ews.kernel.records import InputError
@@ -104,7 +108,7 @@ def ingest(input: Annotated[Path | None, typer.Option("--input", help="documents
     if (input is None) == (patentsview is None):
         fail("give --input FILE (documents in the document schema) or --patentsview DIR (PatentsView bulk tables)")
     if patentsview is not None:
-        _ingest_patentsview(patentsview, source, cpc_filter, skip_bad)
+        _ingest_patentsview(patentsview, source, cpc_filter, skip_bad, reload)
         return
     loaded_at = dt.datetime.now(dt.UTC)
     bad: list = []
@@ -157,9 +161,23 @@ def _cpc_keep(spec: str):
         fail(f"--cpc-filter: {e}")
 
 
-def _ingest_patentsview(directory: Path, source: str, cpc_filter: str, skip_bad: bool) -> None:
+def _tables_state_key(source: str) -> str:
+    return f"{source}#patentsview-tables"
+
+
+def _already_loaded(store, source: str, digest: str) -> dict | None:
+    """The record of the load that gave these tables' digest, if every document it stored still holds what it
+    gave (a crawl that changed one clears its digest, and the tables are then read again to restore it)."""
+    done = store.get_state(_tables_state_key(source))
+    if done.get("digest") != digest or store.count_documents_of_input(digest) != done.get("documents"):
+        return None
+    return done
+
+
+def _ingest_patentsview(directory: Path, source: str, cpc_filter: str, skip_bad: bool, reload: bool = False) -> None:
     """Stage the side tables, then stream g_patent joined batch by batch into the store; without --skip-bad a
-    checking pass over the joined patents comes first, so a bad row stores nothing."""
+    checking pass over the joined patents comes first, so a bad row stores nothing. The same tables loaded
+    again under the same code and settings are not read again (`_already_loaded`), unless `reload`."""
     from crawlers.parsers.patentsview_tables import PatentsViewTables
     from ews.app.progress import Progress
     from ews.kernel.records import InputError
@@ -174,6 +192,15 @@ def _ingest_patentsview(directory: Path, source: str, cpc_filter: str, skip_bad:
     try:
         with PatentsViewTables(directory, Path(config.home) / "bulk-tmp", source=source, fetched_at=loaded_at,
                                settings=registry_settings, keep=keep) as tables:
+            digest = tables.digest(json.dumps({"source": source, "cpc_filter": cpc_filter.strip(),
+                                               "settings": registry_settings}, sort_keys=True, default=str))
+            with Store(config.home) as store:
+                done = None if reload else _already_loaded(store, source, digest)
+            if done is not None:
+                err.print(f"the PatentsView tables in {directory} were loaded into {config.home} on {done['at'][:16]} "
+                          f"UTC with these settings ({done['documents']:,} documents, none changed since): nothing to "
+                          "load (--reload reads them again)", highlight=False, soft_wrap=True)
+                return
             progress = Progress.for_console(err, transient=True, final_lines=False)
             try:
                 staging: list = []  # one task per side table: its own line numbers
@@ -199,7 +226,9 @@ def _ingest_patentsview(directory: Path, source: str, cpc_filter: str, skip_bad:
                         Store(config.home) as store:
                     for docs in tables.batches(bad, writing.update):
                         if docs:
-                            totals.update(store.upsert_documents(docs))
+                            totals.update(store.upsert_documents(docs, input_digests=[digest] * len(docs)))
+                    store.set_state(_tables_state_key(source), {"digest": digest, "at": loaded_at.isoformat(),
+                                                                "documents": store.count_documents_of_input(digest)})
             finally:
                 progress.close()
             stats = tables.stats

@@ -23,6 +23,7 @@ from ews.kernel.schema import Document, PatentInfo
 
 PATENT_FIELDS = tuple(PatentInfo.model_fields)
 
+
 def conversion_digest(*readers: ModuleType) -> bytes:
     """A fingerprint of the code that turns input into Documents: the ids, the schema, this module and the
     `readers` of another input layout. Input digests include it: after an upgrade that changes that code every

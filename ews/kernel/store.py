@@ -219,16 +219,17 @@ class Store:
                         replace_members(c, d.id, member_rows(d, TaggedDocument.model_validate_json(tag[0])))
         return counts
 
+    def _rows_in(self, query: str, values: list) -> Iterator[tuple]:
+        """The rows of `query`, whose one `IN ({})` is filled with `values` 500 at a time (under SQLite's
+        limit of bound parameters)."""
+        for i in range(0, len(values), 500):
+            part = values[i:i + 500]
+            yield from self._conn.execute(query.format(",".join("?" * len(part))), part)
+
     def documents_of_inputs(self, digests: Iterable[str]) -> dict[str, str]:
         """The stored documents made from these input lines (`ews.kernel.ingest.line_digest`): digest → id."""
-        found: dict[str, str] = {}
-        wanted = list(dict.fromkeys(digests))
-        for i in range(0, len(wanted), 500):  # under SQLite's limit of bound parameters
-            part = wanted[i:i + 500]
-            found.update(self._conn.execute(
-                f"SELECT input_digest, id FROM documents WHERE input_digest IN ({','.join('?' * len(part))})",
-                part).fetchall())
-        return found
+        return dict(self._rows_in("SELECT input_digest, id FROM documents WHERE input_digest IN ({})",
+                                  list(dict.fromkeys(digests))))
 
     def count_documents_of_input(self, digest: str) -> int:
         """How many stored documents still hold the content one input (`input_digests`) gave them."""
@@ -376,12 +377,8 @@ class Store:
         return members_of(self._conn, series, first, last)
 
     def documents_by_id(self, ids: list[str]) -> dict[str, Document]:
-        out: dict[str, Document] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            q = f"SELECT id, body FROM documents WHERE id IN ({','.join('?' * len(chunk))})"
-            out.update((i_, Document.model_validate_json(b)) for i_, b in self._conn.execute(q, chunk))
-        return out
+        return {i: Document.model_validate_json(b)
+                for i, b in self._rows_in("SELECT id, body FROM documents WHERE id IN ({})", list(ids))}
 
     def read_counts(self) -> pd.DataFrame:
         import pandas as pd
